@@ -1,0 +1,96 @@
+"""What the assistant returns: the public, pydantic contract of one answered question."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from safety.verdict import Verdict
+
+
+class Passage(BaseModel):
+    """A retrieved chunk with every score that ranked it."""
+
+    chunk_id: str
+    source: str
+    section: str
+    text: str
+    start: int
+    end: int
+    dense_score: float = Field(description="Cosine similarity to the query.")
+    keyword_score: float = Field(0.0, description="BM25 score (0 when not matched).")
+    fused_score: float = Field(0.0, description="Reciprocal-rank-fusion score.")
+    rank: int = 0
+
+
+class Citation(BaseModel):
+    """A numbered source shown under the answer; `n` matches the `[n]` markers in `text`."""
+
+    n: int
+    chunk_id: str
+    source: str
+    section: str
+    text: str
+    score: float = Field(description="Support of the cited sentence(s) by this passage, 0..1.")
+
+
+class SentenceCheck(BaseModel):
+    """The grounding verdict for one sentence of the generated answer."""
+
+    text: str
+    supported: bool
+    score: float
+    citation: int | None = None
+    reason: str = ""
+
+
+class SafetyReport(BaseModel):
+    """The verdicts of the guards this turn passed through."""
+
+    input: Verdict | None = None
+    output: Verdict | None = None
+    passages: list[Verdict] = Field(default_factory=list)
+    refused: bool = False
+    policy: str | None = None
+
+
+class Timings(BaseModel):
+    total_s: float = 0.0
+    safety_s: float = 0.0
+    retrieval_s: float = 0.0
+    generation_s: float = 0.0
+    first_token_s: float | None = None
+    grounding_s: float = 0.0
+
+
+class Usage(BaseModel):
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    budget_tokens: int = 0
+    passages_offered: int = 0
+    passages_in_prompt: int = 0
+
+
+class Answer(BaseModel):
+    """One answered (or declined) question."""
+
+    question: str
+    resolved_question: str = ""
+    text: str
+    abstained: bool = False
+    refused: bool = False
+    reason: str = Field("", description="Why the assistant abstained or refused, if it did.")
+    citations: list[Citation] = Field(default_factory=list)
+    passages: list[Passage] = Field(default_factory=list)
+    sentences: list[SentenceCheck] = Field(default_factory=list)
+    raw_text: str = Field("", description="The model's text before the grounding check.")
+    extractive: bool = Field(False, description="True when the text quotes the course.")
+    safety: SafetyReport = Field(default_factory=SafetyReport)
+    watermark: dict[str, Any] | None = None
+    generated_token_ids: list[int] = Field(default_factory=list)
+    timings: Timings = Field(default_factory=Timings)
+    usage: Usage = Field(default_factory=Usage)
+    model: str = ""
+    settings_hash: str = ""
+    turn_id: int | None = None

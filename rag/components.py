@@ -1,0 +1,42 @@
+"""Build the swappable parts (embedder, generator, guards) by name from settings."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from rag.embeddings import Embedder, HashingEmbedder, SentenceTransformerEmbedder
+from rag.generation import LlamaCppGenerator
+from rag.paths import bundled_embedding_path, bundled_llm_path
+from rag.settings import Settings
+
+
+def go_offline() -> None:
+    """No library may reach for a model hub from inside coursebot."""
+    for var in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "HF_DATASETS_OFFLINE"):
+        os.environ.setdefault(var, "1")
+
+
+def make_embedder(settings: Settings) -> Embedder:
+    if settings.embedder == "hashing":
+        return HashingEmbedder()
+    return SentenceTransformerEmbedder(settings.embedding_path or bundled_embedding_path())
+
+
+def make_generator(settings: Settings) -> LlamaCppGenerator:
+    return LlamaCppGenerator(
+        settings.llm_path or bundled_llm_path(),
+        n_ctx=settings.n_ctx,
+        n_threads=settings.n_threads,
+        seed=settings.seed,
+        extra_buffers=settings.llm_extra_buffers,
+    )
+
+
+def make_guards(settings: Settings, embedder: Embedder) -> tuple[Any, Any]:
+    """The input and output guards of the safety policy, or (None, None) when disabled."""
+    if not settings.safety.enabled:
+        return None, None
+    from safety import InputGuard, OutputGuard
+
+    return InputGuard(settings.safety, encoder=embedder.embed), OutputGuard(settings.safety)

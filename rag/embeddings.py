@@ -1,0 +1,79 @@
+"""Text embedders behind one protocol, picked by name from settings."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import threading
+from collections.abc import Sequence
+from itertools import pairwise
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+import numpy.typing as npt
+
+from rag.errors import ModelLoadError
+
+Vectors = npt.NDArray[np.float32]
+
+
+class Embedder(Protocol):
+    """Turns texts into L2-normalised float32 vectors (one row per text)."""
+
+    name: str
+    dim: int
+
+    def embed(self, texts: Sequence[str]) -> Vectors: ...
+
+
+class SentenceTransformerEmbedder:
+    """A local sentence-transformers folder (the bundled all-MiniLM-L6-v2 by default)."""
+
+    def __init__(self, path: Path, batch_size: int = 32) -> None:
+        if not (path / "config.json").is_file() and not (path / "modules.json").is_file():
+            raise ModelLoadError(
+                f"No sentence-transformers model at {path}: set COURSEBOT_EMBEDDING_PATH to a "
+                "folder holding one, or reinstall with `make run`."
+            )
+        from sentence_transformers import SentenceTransformer
+
+        try:
+            self._model = SentenceTransformer(str(path), device="cpu", local_files_only=True)
+        except Exception as exc:
+            raise ModelLoadError(f"Could not load the embedding model at {path}: {exc}") from exc
+        self._lock = threading.Lock()
+        self.batch_size = batch_size
+        self.name = path.name if path.name != "model" else path.parent.name
+        self.dim = int(self._model.get_embedding_dimension() or 0)
+
+    def embed(self, texts: Sequence[str]) -> Vectors:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        with self._lock:
+            vectors = self._model.encode(
+                list(texts),
+                batch_size=self.batch_size,
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+                show_progress_bar=False,
+            )
+        return np.asarray(vectors, dtype=np.float32)
+
+
+class HashingEmbedder:
+    """Bag of hashed word and bigram features: deterministic, instant, for unit tests."""
+
+    def __init__(self, dim: int = 256) -> None:
+        self.name = f"hashing-{dim}"
+        self.dim = dim
+
+    def embed(self, texts: Sequence[str]) -> Vectors:
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for row, text in enumerate(texts):
+            words = re.findall(r"[a-z0-9]+", text.lower())
+            for feature in [*words, *(f"{a} {b}" for a, b in pairwise(words))]:
+                digest = hashlib.blake2b(feature.encode(), digest_size=4).digest()
+                out[row, int.from_bytes(digest, "little") % self.dim] += 1.0
+        norms = np.linalg.norm(out, axis=1, keepdims=True)
+        return out / np.maximum(norms, 1e-9)

@@ -1,0 +1,258 @@
+"""Text generation with llama.cpp: the GGUF's own chat template, token-level streaming.
+
+Generation runs on token ids (`Llama.generate`), not on text, so the exact generated ids
+are kept (the watermark detector needs them; re-tokenising the text need not reproduce
+them) and the prompt length is known. A logits processor that was asked for but never
+ran is an error, not a silent unmarked answer.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+import numpy.typing as npt
+from pydantic import BaseModel, Field
+
+from rag.errors import GenerationError, ModelLoadError
+
+LogitsProcessor = Callable[[npt.NDArray[np.intc], npt.NDArray[np.single]], npt.NDArray[np.single]]
+Message = dict[str, str]
+
+
+_load_lock = threading.Lock()
+
+
+def load_llama(
+    model_path: Path,
+    *,
+    n_ctx: int = 2048,
+    n_threads: int | None = None,
+    seed: int = 0,
+    vocab_only: bool = False,
+    extra_buffers: bool = True,
+) -> Any:
+    """Load a GGUF with llama-cpp-python, turning failures into ModelLoadError.
+
+    `extra_buffers=False` disables llama.cpp's extra weight buffer types (repacking, AMX).
+    Some CPU builds crash in those kernels on batched prompt evaluation inside sandboxes;
+    llama-cpp-python does not expose the switch, so it is set on the default parameters
+    for the duration of this one constructor call.
+    """
+    if not model_path.is_file():
+        raise ModelLoadError(
+            f"Model file not found: {model_path}. Set COURSEBOT_LLM_PATH to a GGUF file, "
+            "or unset it to use the bundled SmolLM2."
+        )
+    import llama_cpp
+    import llama_cpp.llama as llama_module
+
+    threads = n_threads or max(1, (os.cpu_count() or 2) // 2)
+    with _load_lock:
+        original = llama_module.llama_cpp.llama_model_default_params
+
+        def params_without_extra_buffers() -> Any:
+            params = original()
+            params.use_extra_bufts = False
+            return params
+
+        if not extra_buffers:
+            llama_module.llama_cpp.llama_model_default_params = params_without_extra_buffers
+        try:
+            return llama_cpp.Llama(
+                model_path=str(model_path),
+                n_ctx=n_ctx,
+                n_threads=threads,
+                n_threads_batch=threads,
+                seed=seed,
+                vocab_only=vocab_only,
+                verbose=False,
+            )
+        except (ValueError, RuntimeError, OSError) as exc:
+            raise ModelLoadError(
+                f"Could not load {model_path} as a GGUF model ({exc}). Check the file is a "
+                "complete GGUF, or unset COURSEBOT_LLM_PATH to use the bundled model."
+            ) from exc
+        finally:
+            llama_module.llama_cpp.llama_model_default_params = original
+
+
+class GenerationResult(BaseModel):
+    text: str = ""
+    token_ids: list[int] = Field(default_factory=list)
+    prompt_tokens: int = 0
+    finish_reason: str = ""
+    processor_calls: int | None = None
+    seconds: float = 0.0
+    first_token_s: float | None = None
+
+
+class GenerationStream:
+    """Iterates over text pieces; `result` is complete once iteration ends."""
+
+    def __init__(self, pieces: Callable[[GenerationResult], Iterator[str]]) -> None:
+        self.result = GenerationResult()
+        self._iterator = pieces(self.result)
+
+    def __iter__(self) -> Iterator[str]:
+        return self
+
+    def __next__(self) -> str:
+        return next(self._iterator)
+
+    def close(self) -> None:
+        close = getattr(self._iterator, "close", None)
+        if close is not None:
+            close()
+
+
+class Generator(Protocol):
+    """Streams an answer to chat messages."""
+
+    def stream(
+        self,
+        messages: Sequence[Message],
+        *,
+        max_tokens: int,
+        temperature: float,
+        top_p: float,
+        logits_processor: LogitsProcessor | None = None,
+        seed: int | None = None,
+    ) -> GenerationStream: ...
+
+
+class LlamaCppGenerator:
+    """A local GGUF model through llama-cpp-python; one generation at a time."""
+
+    def __init__(
+        self,
+        model_path: Path,
+        *,
+        n_ctx: int = 2048,
+        n_threads: int | None = None,
+        seed: int = 0,
+        extra_buffers: bool = True,
+    ) -> None:
+        import llama_cpp
+        from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+        self._llm = load_llama(
+            model_path, n_ctx=n_ctx, n_threads=n_threads, seed=seed, extra_buffers=extra_buffers
+        )
+        self._lock = threading.Lock()
+        self._llama_cpp = llama_cpp
+        self.model_path = model_path
+        self.name = model_path.name
+        self.n_ctx = n_ctx
+        self.seed = seed
+        self.n_vocab = int(self._llm.n_vocab())
+        template = self._llm.metadata.get("tokenizer.chat_template")
+        if not template:
+            raise ModelLoadError(f"{model_path.name} has no chat template in its GGUF metadata.")
+        eos_id, bos_id = self._llm.token_eos(), self._llm.token_bos()
+        self._formatter = Jinja2ChatFormatter(
+            template=template,
+            eos_token=self._piece(eos_id),
+            bos_token=self._piece(bos_id) if bos_id >= 0 else "",
+        )
+        self._stop_ids = {eos_id}
+        for marker in ("<|im_end|>", "<end_of_turn>", "<|eot_id|>", "<|end|>"):
+            ids = self._llm.tokenize(marker.encode(), add_bos=False, special=True)
+            if len(ids) == 1:
+                self._stop_ids.add(ids[0])
+
+    def _piece(self, token_id: int) -> str:
+        return self._llm.detokenize([token_id], special=True).decode("utf-8", errors="replace")
+
+    def render(self, messages: Sequence[Message]) -> str:
+        """The prompt text the chat template makes of these messages."""
+        return self._formatter(messages=list(messages)).prompt  # type: ignore[arg-type]
+
+    def prompt_ids(self, messages: Sequence[Message]) -> list[int]:
+        return list(self._llm.tokenize(self.render(messages).encode(), add_bos=False, special=True))
+
+    def count_tokens(self, text: str) -> int:
+        return len(self.tokenize(text))
+
+    def tokenize(self, text: str) -> list[int]:
+        return list(self._llm.tokenize(text.encode(), add_bos=False, special=False))
+
+    def detokenize(self, ids: Sequence[int]) -> str:
+        return self._llm.detokenize(list(ids)).decode("utf-8", errors="replace")
+
+    def stream(
+        self,
+        messages: Sequence[Message],
+        *,
+        max_tokens: int,
+        temperature: float,
+        top_p: float,
+        logits_processor: LogitsProcessor | None = None,
+        seed: int | None = None,
+    ) -> GenerationStream:
+        prompt = self.prompt_ids(messages)
+        if len(prompt) + max_tokens > self.n_ctx:
+            raise GenerationError(
+                f"Prompt of {len(prompt)} tokens plus {max_tokens} answer tokens exceeds the "
+                f"model context of {self.n_ctx}."
+            )
+
+        def pieces(result: GenerationResult) -> Iterator[str]:
+            processors: Any = None
+            if logits_processor is not None:
+                processors = self._llama_cpp.LogitsProcessorList([logits_processor])
+            result.prompt_tokens = len(prompt)
+            started = time.perf_counter()
+            emitted = b""
+            with self._lock:
+                self._llm.set_seed(self.seed if seed is None else seed)
+                tokens = self._llm.generate(
+                    prompt,
+                    temp=temperature,
+                    top_p=top_p,
+                    top_k=40,
+                    min_p=0.05,
+                    repeat_penalty=1.1,
+                    logits_processor=processors,
+                    reset=True,
+                )
+                result.finish_reason = "length"
+                try:
+                    for token in tokens:
+                        if token in self._stop_ids:
+                            result.finish_reason = "stop"
+                            break
+                        result.token_ids.append(int(token))
+                        if result.first_token_s is None:
+                            result.first_token_s = time.perf_counter() - started
+                        data = self._llm.detokenize(result.token_ids)
+                        try:
+                            text = data.decode("utf-8")
+                        except UnicodeDecodeError:
+                            text = None
+                        if text is not None and len(data) > len(emitted):
+                            piece = data[len(emitted) :].decode("utf-8", errors="replace")
+                            emitted = data
+                            yield piece
+                        if len(result.token_ids) >= max_tokens:
+                            break
+                finally:
+                    tokens.close()
+                    result.seconds = time.perf_counter() - started
+                    result.text = self._llm.detokenize(result.token_ids).decode(
+                        "utf-8", errors="replace"
+                    )
+            if logits_processor is not None:
+                calls = getattr(logits_processor, "calls", None)
+                result.processor_calls = calls
+                if result.token_ids and calls == 0:
+                    raise GenerationError(
+                        "The logits processor never ran: generation was not watermarked."
+                    )
+
+        return GenerationStream(pieces)

@@ -1,0 +1,215 @@
+"""The grounding check: keep only what the retrieved passages support, and cite it.
+
+A 135M model invents freely, so groundedness cannot come from the prompt. Each sentence
+of the generated answer is scored against each passage by (a) how many of its content
+terms the passage contains and (b) embedding similarity to the passage's sentences.
+Numbers in a sentence must appear in the passage. Text inside quotation marks in a passage
+is not evidence: the course quotes wrong answers as examples ("a model might confidently
+respond 'Brazil won the 2026 FIFA World Cup'"), and quoting them back is not support.
+Citations are the passages that support each sentence best, aligned by text; markers the
+model wrote itself are discarded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from pydantic import BaseModel
+
+from rag.answer import Citation, Passage, SentenceCheck
+from rag.embeddings import Embedder
+from rag.keyword import terms
+from rag.text import numbers, quoted_spans, split_sentences, strip_citation_marks, without_quotes
+
+LEXICAL_WEIGHT = 0.6
+SEMANTIC_FLOOR = 0.25
+MIN_CLAIM_TERMS = 3
+DECLINE_MARKERS = ("do not cover", "does not cover", "don't cover", "not covered", "no information")
+
+
+class GroundedText(BaseModel):
+    text: str
+    sentences: list[SentenceCheck]
+    citations: list[Citation]
+    removed: int = 0
+
+
+def _lexical_support(sentence_terms: set[str], evidence_terms: set[str]) -> float:
+    if not sentence_terms:
+        return 0.0
+    return len(sentence_terms & evidence_terms) / len(sentence_terms)
+
+
+class GroundingChecker:
+    """Scores sentences against passages and assembles a cited, supported answer."""
+
+    def __init__(self, embedder: Embedder, threshold: float) -> None:
+        self.embedder = embedder
+        self.threshold = threshold
+
+    def support_matrix(self, sentences: Sequence[str], passages: Sequence[Passage]) -> np.ndarray:
+        """support[i, j] in 0..1: how well passage j supports sentence i."""
+        if not sentences or not passages:
+            return np.zeros((len(sentences), len(passages)))
+        evidence = [without_quotes(f"{p.section}. {p.text}") for p in passages]
+        evidence_sentences = [split_sentences(e) or [e] for e in evidence]
+        flat = [s for group in evidence_sentences for s in group]
+        vectors = self.embedder.embed([*sentences, *flat])
+        sentence_vectors, flat_vectors = vectors[: len(sentences)], vectors[len(sentences) :]
+        similarity = sentence_vectors @ flat_vectors.T
+        support = np.zeros((len(sentences), len(passages)))
+        offset = 0
+        for j, group in enumerate(evidence_sentences):
+            semantic = similarity[:, offset : offset + len(group)].max(axis=1)
+            offset += len(group)
+            evidence_terms = set(terms(evidence[j]))
+            evidence_numbers = numbers(evidence[j])
+            for i, sentence in enumerate(sentences):
+                lexical = _lexical_support(set(terms(sentence)), evidence_terms)
+                semantic_part = max(
+                    0.0, (float(semantic[i]) - SEMANTIC_FLOOR) / (1 - SEMANTIC_FLOOR)
+                )
+                score = LEXICAL_WEIGHT * lexical + (1 - LEXICAL_WEIGHT) * semantic_part
+                if numbers(sentence) - evidence_numbers:
+                    score = min(score, self.threshold * 0.8)
+                support[i, j] = score
+        return support
+
+    def check(self, answer: str, passages: Sequence[Passage], mode: str) -> GroundedText:
+        """Split, score, and keep (mode "remove") or mark (mode "flag") each sentence."""
+        fragments = split_sentences(strip_citation_marks(answer))
+        sentences = [s for s in fragments if len(terms(s)) >= MIN_CLAIM_TERMS]
+        support = self.support_matrix(sentences, passages)
+        checks: list[SentenceCheck] = []
+        citation_of: dict[int, int] = {}
+        citation_scores: dict[int, float] = {}
+        parts: list[str] = []
+        removed = 0
+        for i, sentence in enumerate(sentences):
+            best = int(support[i].argmax()) if len(passages) else -1
+            score = float(support[i, best]) if best >= 0 else 0.0
+            declined = any(marker in sentence.lower() for marker in DECLINE_MARKERS)
+            supported = score >= self.threshold and not declined
+            reason = "declined" if declined else ("" if supported else "not found in the passages")
+            number = None
+            if supported:
+                number = citation_of.setdefault(best, len(citation_of) + 1)
+                citation_scores[best] = max(citation_scores.get(best, 0.0), score)
+                parts.append(f"{sentence} [{number}]")
+            elif mode == "flag" and not declined:
+                parts.append(f"{sentence} [unsupported]")
+                removed += 0
+            else:
+                removed += 1
+            checks.append(
+                SentenceCheck(
+                    text=sentence,
+                    supported=supported,
+                    score=round(score, 4),
+                    citation=number,
+                    reason=reason,
+                )
+            )
+        citations = [
+            Citation(
+                n=n,
+                chunk_id=passages[j].chunk_id,
+                source=passages[j].source,
+                section=passages[j].section,
+                text=passages[j].text,
+                score=round(citation_scores[j], 4),
+            )
+            for j, n in sorted(citation_of.items(), key=lambda item: item[1])
+        ]
+        return GroundedText(
+            text=" ".join(parts),
+            sentences=checks,
+            citations=citations,
+            removed=removed + len(fragments) - len(sentences),
+        )
+
+    @staticmethod
+    def cite_whole(passage: Passage) -> list[Citation]:
+        """A single citation of a whole passage (used when no sentence is being supported)."""
+        return [
+            Citation(
+                n=1,
+                chunk_id=passage.chunk_id,
+                source=passage.source,
+                section=passage.section,
+                text=passage.text,
+                score=passage.dense_score,
+            )
+        ]
+
+    def extract(
+        self,
+        question: str,
+        passages: Sequence[Passage],
+        min_similarity: float,
+        max_sentences: int = 2,
+    ) -> GroundedText | None:
+        """Quote the course sentences that best answer the question, or None if none do."""
+        candidates: list[tuple[int, str]] = []
+        for j, passage in enumerate(passages):
+            for sentence in split_sentences(passage.text):
+                if len(sentence.split()) >= 4:
+                    candidates.append((j, sentence))
+        if not candidates:
+            return None
+        context = [f"{passages[j].section}: {s}" for j, s in candidates]
+        vectors = self.embedder.embed([question, *context])
+        similarity = vectors[1:] @ vectors[0]
+        question_terms = set(terms(question))
+        scores = []
+        for k, (j, sentence) in enumerate(candidates):
+            overlap = _lexical_support(
+                question_terms, set(terms(f"{passages[j].section} {sentence}"))
+            )
+            scores.append(0.7 * float(similarity[k]) + 0.3 * overlap)
+        order = np.argsort(scores)[::-1]
+        if scores[order[0]] < min_similarity:
+            return None
+        best_passage = candidates[order[0]][0]
+        chosen = [int(k) for k in order if candidates[k][0] == best_passage][:max_sentences]
+        chosen.sort()
+        passage = passages[best_passage]
+        text = " ".join(candidates[k][1] for k in chosen) + " [1]"
+        checks = [
+            SentenceCheck(
+                text=candidates[k][1],
+                supported=True,
+                score=round(scores[k], 4),
+                citation=1,
+                reason="quoted from the course",
+            )
+            for k in chosen
+        ]
+        citation = Citation(
+            n=1,
+            chunk_id=passage.chunk_id,
+            source=passage.source,
+            section=passage.section,
+            text=passage.text,
+            score=round(scores[order[0]], 4),
+        )
+        return GroundedText(text=text, sentences=checks, citations=[citation])
+
+
+def mentioned_only_as_example(
+    question: str, passages: Sequence[Passage], min_overlap: float = 0.7
+) -> Passage | None:
+    """The passage that quotes this very question as an example, if one does.
+
+    The course asks "Which country won the 2026 FIFA World Cup?" only to show a model
+    hallucinating an answer; such a question is mentioned, not answered, by the course.
+    """
+    question_terms = set(terms(question))
+    if len(question_terms) < 3:
+        return None
+    for passage in passages:
+        for span in quoted_spans(passage.text):
+            if _lexical_support(question_terms, set(terms(span))) >= min_overlap:
+                return passage
+    return None

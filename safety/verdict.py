@@ -1,0 +1,27 @@
+"""The result every safety check and guard returns."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+Action = Literal["allow", "redact", "refuse"]
+
+
+class Verdict(BaseModel):
+    """What a guard decided about one piece of text, and why.
+
+    `text` is the text to pass on: the original when allowed, the redacted text when
+    PII was removed, and the original (never logged raw) when refused.
+    """
+
+    allowed: bool
+    action: Action
+    scores: dict[str, float] = Field(default_factory=dict)
+    categories: list[str] = Field(default_factory=list)
+    reasons: list[str] = Field(default_factory=list)
+    policy: str | None = None
+    text: str = ""
+    latency_ms: float = 0.0
+    check_ms: dict[str, float] = Field(default_factory=dict)

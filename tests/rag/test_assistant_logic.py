@@ -1,0 +1,131 @@
+"""The assistant's orchestration with a scripted generator and hashing embeddings."""
+
+from pathlib import Path
+
+import pytest
+
+from rag.assistant import Assistant
+from rag.embeddings import HashingEmbedder
+from rag.errors import IndexCorrupt, InvalidQuestion
+from rag.events import FinalEvent, TokenEvent
+from rag.settings import load_settings
+from tests.fakes import FakeGenerator
+
+KB = {
+    "drift.md": "# Course\n\n## Failure Modes\n\n### Data Drift\n\n"
+    "Gradual input distribution changes degrade performance of data models.\n",
+    "limits.md": "# Course\n\n## Hallucinations\n\nModels produce plausible but incorrect "
+    "statements. Example: When asked “Which country won the 2026 FIFA World Cup?”, a model "
+    "might confidently respond “Brazil won the 2026 FIFA World Cup”.\n",
+}
+
+
+def make_bot(
+    tmp_path: Path, replies: list[str], **overrides: object
+) -> tuple[Assistant, FakeGenerator]:
+    kb = tmp_path / "kb"
+    kb.mkdir(parents=True, exist_ok=True)
+    for name, text in KB.items():
+        (kb / name).write_text(text)
+    settings = load_settings(
+        data_dir=tmp_path / "data",
+        kb_paths=[kb],
+        embedder="hashing",
+        min_dense_score=0.15,
+        min_passage_score=0.05,
+        safety={"enabled": False},
+        watermark={"enabled": False},
+        **overrides,
+    )
+    generator = FakeGenerator(replies)
+    bot = Assistant(settings, HashingEmbedder(), generator)
+    bot.open_index()
+    return bot, generator
+
+
+def test_bad_questions_are_rejected_before_anything_is_logged(tmp_path: Path) -> None:
+    bot, generator = make_bot(tmp_path, [])
+    for question in ["", "   \n\t", "x" * 5000]:
+        with pytest.raises(InvalidQuestion):
+            bot.ask(question)
+    assert list(bot.turn_log.turns()) == [] and generator.prompts == []
+
+
+def test_off_topic_question_abstains_without_calling_the_model(tmp_path: Path) -> None:
+    bot, generator = make_bot(tmp_path, [])
+    answer = bot.ask("Recipe for sourdough bread with rye flour?")
+    assert answer.abstained and answer.reason == "weak-retrieval"
+    assert generator.prompts == [] and answer.citations == []
+
+
+def test_invented_sentences_are_removed_and_the_rest_cited(tmp_path: Path) -> None:
+    draft = (
+        "Data drift is when gradual input distribution changes degrade performance. "
+        "It was first observed on Mars by NASA in 1962."
+    )
+    bot, _ = make_bot(tmp_path, [draft])
+    events = list(bot.stream("What is data drift?"))
+    tokens = [e for e in events if isinstance(e, TokenEvent)]
+    final = events[-1]
+    assert isinstance(final, FinalEvent) and len(tokens) > 5
+    answer = final.answer
+    assert "".join(t.text for t in tokens) == draft == answer.raw_text
+    assert "Mars" not in answer.text and answer.text.endswith("[1]")
+    assert answer.citations[0].section == "Failure Modes > Data Drift"
+    assert [s.supported for s in answer.sentences] == [True, False]
+    row = next(bot.turn_log.turns())
+    assert row["question"] == "What is data drift?" and row["answer"] == answer.text
+    assert row["id"] == answer.turn_id and row["abstained"] == 0 and row["top_score"] > 0
+
+
+def test_fully_unsupported_draft_falls_back_to_quoting_the_course(tmp_path: Path) -> None:
+    bot, _ = make_bot(tmp_path, ["Drift is a kind of racing with cars."])
+    answer = bot.ask("What is data drift?")
+    assert answer.extractive and not answer.abstained
+    assert answer.text.startswith("Gradual input distribution changes")
+    bot_no_fallback, _ = make_bot(
+        tmp_path / "b", ["Drift is a kind of racing."], extractive_fallback=False
+    )
+    assert bot_no_fallback.ask("What is data drift?").reason == "unsupported"
+
+
+def test_grounding_off_passes_the_draft_through(tmp_path: Path) -> None:
+    bot, _ = make_bot(tmp_path, ["Drift is a kind of racing."], grounding="off")
+    answer = bot.ask("What is data drift?")
+    assert answer.text == "Drift is a kind of racing." and answer.sentences == []
+
+
+def test_example_question_is_not_answered(tmp_path: Path) -> None:
+    bot, generator = make_bot(tmp_path, ["Brazil won the 2026 FIFA World Cup."])
+    answer = bot.ask("Which country won the 2026 FIFA World Cup?")
+    assert answer.abstained and answer.reason == "mentioned-as-example"
+    assert "Brazil" not in answer.text and generator.prompts == []
+
+
+def test_follow_up_is_resolved_for_retrieval(tmp_path: Path) -> None:
+    bot, generator = make_bot(tmp_path, ["Gradual input distribution changes degrade performance."])
+    answer = bot.ask("and how does it affect performance?", history=["What is data drift?"])
+    assert answer.resolved_question == "How does data drift affect performance?"
+    assert "data drift" in generator.prompts[0][1]["content"]
+
+
+def test_documents_added_at_run_time_are_answerable_without_restart(tmp_path: Path) -> None:
+    bot, _ = make_bot(tmp_path, ["Watermarks identify generated media with statistical patterns."])
+    new = tmp_path / "uploads"
+    new.mkdir()
+    (new / "wm.md").write_text(
+        "# Extra\n\n## Watermarking\n\nWatermarks identify generated "
+        "media with statistical patterns.\n"
+    )
+    report = bot.ingest([new])
+    assert report.totals["indexed"] == 1
+    assert {d.source for d in bot.documents()} == {"drift.md", "limits.md", "wm.md"}
+    answer = bot.ask("How do watermarks identify generated media?")
+    assert answer.citations and answer.citations[0].source == "wm.md"
+
+
+def test_index_built_with_other_settings_names_the_rebuild_command(tmp_path: Path) -> None:
+    bot, _ = make_bot(tmp_path, [])
+    other = load_settings(**{**bot.settings.model_dump(), "chunk_max_chars": 300})
+    with pytest.raises(IndexCorrupt, match="coursebot ingest --rebuild"):
+        Assistant(other, HashingEmbedder(), FakeGenerator()).open_index()

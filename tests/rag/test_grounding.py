@@ -1,0 +1,102 @@
+from rag.answer import Passage
+from rag.embeddings import HashingEmbedder
+from rag.grounding import GroundingChecker, mentioned_only_as_example
+from rag.text import split_sentences, without_quotes
+
+FIFA = Passage(
+    chunk_id="fifa",
+    source="course.md",
+    section="Key Limitations and Challenges > Factual Inaccuracies and Hallucinations",
+    text=(
+        "Models produce plausible but incorrect statements due to reliance on statistical "
+        "patterns rather than verified knowledge. Example: When asked “Which country won the "
+        "2026 FIFA World Cup?”, a model might confidently respond “Brazil won the 2026 FIFA "
+        "World Cup” based on patterns associating Brazil with frequent victories."
+    ),
+    start=0,
+    end=10,
+    dense_score=0.6,
+)
+DRIFT = Passage(
+    chunk_id="drift",
+    source="course.md",
+    section="Failure Modes in Practice > Data Drift",
+    text="Gradual input distribution changes degrade performance.",
+    start=0,
+    end=10,
+    dense_score=0.6,
+)
+ERRORS = Passage(
+    chunk_id="err",
+    source="course.md",
+    section="Basic Evaluation Ideas > Error in Classification Tasks",
+    text="Out of 100 emails, the model labels 8 incorrectly. Error rate = 8/100 = 0.08 or 8%.",
+    start=0,
+    end=10,
+    dense_score=0.6,
+)
+
+checker = GroundingChecker(HashingEmbedder(), threshold=0.55)
+
+
+def test_a_claim_found_only_inside_a_quoted_example_is_not_supported() -> None:
+    result = checker.check("Brazil won the 2026 FIFA World Cup.", [FIFA], "remove")
+    assert not result.sentences[0].supported
+    assert result.text == "" and result.removed == 1
+
+
+def test_supported_sentences_are_kept_and_cited_by_text_not_by_model_markers() -> None:
+    answer = (
+        "Data drift means gradual input distribution changes degrade performance [2]. "
+        "It was discovered by Alan Turing in 1950."
+    )
+    result = checker.check(answer, [ERRORS, DRIFT], "remove")
+    kept = [s for s in result.sentences if s.supported]
+    assert [s.text for s in kept] == [
+        "Data drift means gradual input distribution changes degrade performance."
+    ]
+    assert result.text.endswith("performance. [1]")
+    assert result.citations[0].chunk_id == "drift" and result.citations[0].n == 1
+    assert "Turing" not in result.text
+
+
+def test_wrong_numbers_are_not_supported() -> None:
+    right = checker.check("The model labels 8 of 100 emails incorrectly.", [ERRORS], "remove")
+    wrong = checker.check("The model labels 12 of 100 emails incorrectly.", [ERRORS], "remove")
+    assert right.sentences[0].supported
+    assert not wrong.sentences[0].supported
+
+
+def test_flag_mode_keeps_unsupported_sentences_visibly_marked() -> None:
+    result = checker.check("Drift was invented by Napoleon in Paris.", [DRIFT], "flag")
+    assert result.text == "Drift was invented by Napoleon in Paris. [unsupported]"
+
+
+def test_the_model_declining_is_not_a_supported_claim() -> None:
+    result = checker.check(
+        "The course documents do not cover data drift performance.", [DRIFT], "remove"
+    )
+    assert not result.sentences[0].supported and result.sentences[0].reason == "declined"
+
+
+def test_fifa_question_is_recognised_as_mentioned_only_as_an_example() -> None:
+    assert (
+        mentioned_only_as_example("Which country won the 2026 FIFA World Cup?", [DRIFT, FIFA])
+        is FIFA
+    )
+    assert mentioned_only_as_example("What is data drift?", [DRIFT, FIFA]) is None
+
+
+def test_extractive_fallback_quotes_the_best_sentence() -> None:
+    quoted = checker.extract("What is the error rate in the email example?", [DRIFT, ERRORS], 0.2)
+    assert quoted is not None
+    assert "0.08" in quoted.text and quoted.citations[0].chunk_id == "err"
+    assert checker.extract("Who painted the Mona Lisa?", [DRIFT], 0.9) is None
+
+
+def test_text_helpers() -> None:
+    assert split_sentences("It drops, e.g. by 8%. Next one.") == [
+        "It drops, e.g. by 8%.",
+        "Next one.",
+    ]
+    assert "Brazil" not in without_quotes("respond “Brazil won the cup” often")

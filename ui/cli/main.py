@@ -1,0 +1,38 @@
+"""The `coursebot` command line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ui.cli.ask import ask, ingest
+from ui.cli.common import offline
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--config",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="A TOML settings file (default: $COURSEBOT_CONFIG, if set).",
+)
+@click.version_option(package_name="coursebot")
+@click.pass_context
+def cli(ctx: click.Context, config: Path | None) -> None:
+    """coursebot: answers questions from your course documents, offline.
+
+    Every answer is checked against the passages it cites; questions the documents do not
+    cover get an honest "not covered" instead of an invented answer.
+    """
+    offline()
+    ctx.obj = {"config": config}
+
+
+@cli.group(name="eval")
+def eval_group() -> None:
+    """Measure coursebot: hallucination, safety and other evaluations."""
+
+
+cli.add_command(ingest)
+cli.add_command(ask)
