@@ -8,6 +8,7 @@ import click
 
 from ui.cli.ask import ask, ingest
 from ui.cli.common import offline
+from ui.cli.rate import command as rate_command
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -36,3 +37,4 @@ def eval_group() -> None:
 
 cli.add_command(ingest)
 cli.add_command(ask)
+cli.add_command(rate_command)
