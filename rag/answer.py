@@ -93,4 +93,5 @@ class Answer(BaseModel):
     usage: Usage = Field(default_factory=Usage)
     model: str = ""
     settings_hash: str = ""
+    arm: str = Field("default", description="The A/B experiment arm that answered.")
     turn_id: int | None = None

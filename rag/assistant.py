@@ -15,11 +15,12 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from rag.ab import DEFAULT_ARM, AssignmentLog, arm_overrides
 from rag.answer import Answer, Passage, SafetyReport, Usage
 from rag.components import go_offline, make_embedder, make_generator, make_guards
 from rag.conversation import resolve
 from rag.embeddings import Embedder
-from rag.errors import IndexCorrupt, IndexMissing, InvalidQuestion
+from rag.errors import ConfigError, IndexCorrupt, IndexMissing, InvalidQuestion
 from rag.events import FinalEvent, StreamEvent, TokenEvent
 from rag.generation import Generator, LogitsProcessor
 from rag.grounding import GroundingChecker, mentioned_only_as_example
@@ -58,6 +59,9 @@ class Assistant:
         self._ingest_lock = threading.Lock()
         self._retriever: HybridRetriever | None = None
         self._detector: Any = None
+        self._arms: dict[str, Assistant] = {}
+        self._arms_lock = threading.Lock()
+        self._assignments: AssignmentLog | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None, **overrides: Any) -> Assistant:
@@ -176,9 +180,68 @@ class Assistant:
     ) -> Iterator[StreamEvent]:
         """Yield TokenEvents while the model writes, then one FinalEvent with the Answer.
 
+        With an A/B experiment on (`settings.ab`), the session's arm answers.
+
         Raises:
             InvalidQuestion: empty or too long (before anything is logged).
         """
+        self.validate(question)
+        arm, target = self.arm_for(session_id)
+        return target._answer(question, history, session_id, arm)
+
+    def arm_for(self, session_id: str | None) -> tuple[str, Assistant]:
+        """The session's experiment arm and the assistant configured for it (sticky)."""
+        ab = self.settings.ab
+        if not ab.enabled:
+            return DEFAULT_ARM, self
+        with self._arms_lock:
+            if self._assignments is None:
+                self._assignments = AssignmentLog(self.settings.db_path)
+            arm = self._assignments.assign(session_id, ab)
+            if arm == ab.control:
+                return arm, self
+            if arm not in self._arms:
+                self._arms[arm] = self._arm_assistant(arm)
+            return arm, self._arms[arm]
+
+    def _arm_assistant(self, arm: str) -> Assistant:
+        overrides = arm_overrides(arm, self.settings.ab)
+        fixed = {
+            "embedder",
+            "embedding_path",
+            "chunk_max_chars",
+            "chunk_overlap_chars",
+            "data_dir",
+            "kb_paths",
+            "ab",
+        } & set(overrides)
+        if fixed:
+            raise ConfigError(
+                f"A/B arm {arm!r} changes {sorted(fixed)}; arms share one index, so only "
+                "generation, retrieval and grounding settings may differ."
+            )
+        settings = load_settings(
+            **{**self.settings.model_dump(), **overrides, "ab": {"enabled": False}}
+        )
+        llm_keys = ("llm_path", "n_ctx", "n_threads", "seed", "llm_extra_buffers")
+        same_model = all(getattr(settings, k) == getattr(self.settings, k) for k in llm_keys)
+        generator = self.generator if same_model else make_generator(settings)
+        child = Assistant(
+            settings,
+            self.embedder,
+            generator,
+            input_guard=self.input_guard,
+            output_guard=self.output_guard,
+            turn_log=self.turn_log,
+        )
+        if same_model:
+            child._generation_lock = self._generation_lock
+        child._load_retriever()
+        return child
+
+    def _answer(
+        self, question: str, history: Sequence[str] | None, session_id: str | None, arm: str
+    ) -> Iterator[StreamEvent]:
         started = time.perf_counter()
         text = self.validate(question)
         answer = Answer(
@@ -206,7 +269,9 @@ class Assistant:
                 answer.safety.policy = verdict.policy
                 answer.reason = f"refused by the {verdict.policy or 'safety'} policy"
                 answer.text = refusal_message(verdict.policy, verdict.reasons)
-                yield FinalEvent(answer=self._finish(answer, started, logged_question, session_id))
+                yield FinalEvent(
+                    answer=self._finish(answer, started, logged_question, session_id, arm)
+                )
                 return
             text = verdict.text or text
 
@@ -230,7 +295,7 @@ class Assistant:
                 "weak-retrieval",
                 f"{NOT_COVERED} Nothing in them is close enough to the question.",
             )
-            yield FinalEvent(answer=self._finish(answer, started, logged_question, session_id))
+            yield FinalEvent(answer=self._finish(answer, started, logged_question, session_id, arm))
             return
         example = mentioned_only_as_example(answer.resolved_question, usable[:2])
         if example is not None:
@@ -241,7 +306,7 @@ class Assistant:
                 f'only as an example, in "{example.section}" [1].',
             )
             answer.citations = self.grounding.cite_whole(example)
-            yield FinalEvent(answer=self._finish(answer, started, logged_question, session_id))
+            yield FinalEvent(answer=self._finish(answer, started, logged_question, session_id, arm))
             return
 
         count = getattr(self.generator, "count_tokens", lambda s: len(s) // 3)
@@ -300,7 +365,7 @@ class Assistant:
                 answer.citations = []
             elif verdict.action == "redact":
                 answer.text = verdict.text
-        yield FinalEvent(answer=self._finish(answer, started, logged_question, session_id))
+        yield FinalEvent(answer=self._finish(answer, started, logged_question, session_id, arm))
 
     # -- steps ---------------------------------------------------------------------------
 
@@ -380,11 +445,17 @@ class Assistant:
         return data
 
     def _finish(
-        self, answer: Answer, started: float, logged_question: str, session_id: str | None
+        self,
+        answer: Answer,
+        started: float,
+        logged_question: str,
+        session_id: str | None,
+        arm: str,
     ) -> Answer:
         answer.timings.total_s = time.perf_counter() - started
+        answer.arm = arm
         answer.turn_id = self.turn_log.log(
-            answer, logged_question=logged_question, session_id=session_id
+            answer, logged_question=logged_question, session_id=session_id, arm=arm
         )
         return answer
 

@@ -21,7 +21,9 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from rag.ab import ABConfig
 from rag.errors import ConfigError
+from rag.monitor_config import MonitorConfig
 from rag.paths import default_data_dir, default_kb_dir
 from safety.policy import SafetyPolicy
 from safety.watermark.config import WatermarkConfig
@@ -86,6 +88,8 @@ class Settings(BaseSettings):
 
     safety: SafetyPolicy = Field(default_factory=SafetyPolicy)
     watermark: WatermarkConfig = Field(default_factory=WatermarkConfig)
+    monitor: MonitorConfig = Field(default_factory=MonitorConfig)
+    ab: ABConfig = Field(default_factory=ABConfig)
 
     host: str = "127.0.0.1"
     port: int = Field(7860, ge=0, le=65535)

@@ -8,6 +8,7 @@ import click
 
 from ui.cli.ask import ask, ingest
 from ui.cli.common import offline
+from ui.cli.monitor import command as monitor_command
 from ui.cli.rate import command as rate_command
 
 
@@ -38,3 +39,4 @@ def eval_group() -> None:
 cli.add_command(ingest)
 cli.add_command(ask)
 cli.add_command(rate_command)
+cli.add_command(monitor_command)

@@ -1,0 +1,1 @@
+"""Robustness tests: does retrieval (and the answer) stay put when a question is perturbed?"""

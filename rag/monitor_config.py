@@ -1,0 +1,40 @@
+"""Thresholds of the monitor: when a report says "enough data" and when it raises an alert."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class MonitorConfig(BaseModel):
+    """Alert thresholds and sample sizes for monitoring reports (`Settings.monitor`)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    window: str = Field("1d", description="Default window of 'recent' traffic, e.g. 1h, 1d, 7d.")
+    reference_window: str = Field(
+        "30d", description="How far before the recent window the drift reference reaches."
+    )
+    min_turns: int = Field(20, ge=2, description="Fewest turns per sample for a drift test.")
+    max_sample: int = Field(500, ge=10, description="Most recent turns used per drift sample.")
+    alpha: float = Field(
+        0.01, gt=0.0, lt=1.0, description="False-alarm rate of each drift test (p-value cut)."
+    )
+    permutations: int = Field(200, ge=20, description="Permutations of the MMD drift test.")
+    seed: int = 0
+    out_of_scope_score: float = Field(
+        0.30, description="A turn whose best retrieval cosine is below this is out of scope."
+    )
+    max_out_of_scope_share: float = Field(
+        0.5, ge=0.0, le=1.0, description="Alert when this share of recent turns is out of scope."
+    )
+    max_abstention_rate: float = Field(0.5, ge=0.0, le=1.0)
+    max_p95_latency_s: float = Field(30.0, gt=0.0)
+    review_support_min: float = Field(
+        0.55, ge=0.0, le=1.0, description="Answered turns with a sentence support below this."
+    )
+    review_top_score: float = Field(
+        0.40, description="Answered turns whose best retrieval cosine is below this."
+    )
+    ab_min_turns: int = Field(30, ge=1, description="Fewest turns per arm before an A/B verdict.")
+    ab_min_feedback: int = Field(20, ge=1, description="Fewest rated turns per arm for rates.")
+    ab_alpha: float = Field(0.05, gt=0.0, lt=1.0)
