@@ -6,7 +6,7 @@ import pytest
 
 from rag.assistant import Assistant
 from rag.embeddings import HashingEmbedder
-from rag.errors import IndexCorrupt, InvalidQuestion
+from rag.errors import ConfigError, IndexCorrupt, InvalidQuestion
 from rag.events import FinalEvent, TokenEvent
 from rag.settings import load_settings
 from tests.fakes import FakeGenerator
@@ -129,3 +129,35 @@ def test_index_built_with_other_settings_names_the_rebuild_command(tmp_path: Pat
     other = load_settings(**{**bot.settings.model_dump(), "chunk_max_chars": 300})
     with pytest.raises(IndexCorrupt, match="coursebot ingest --rebuild"):
         Assistant(other, HashingEmbedder(), FakeGenerator()).open_index()
+
+
+def test_ab_arms_are_sticky_per_session_and_logged(tmp_path: Path) -> None:
+    ab = {
+        "enabled": True,
+        "arms": {"control": {}, "wide": {"top_k": 1, "grounding": "off"}},
+        "traffic": {"control": 0.5, "wide": 0.5},
+    }
+    bot, _ = make_bot(
+        tmp_path, ["Gradual input distribution changes degrade performance."] * 40, ab=ab
+    )
+    seen: dict[str, str] = {}
+    for i in range(12):
+        session = f"s{i % 6}"
+        answer = bot.ask("What is data drift?", session_id=session)
+        assert seen.setdefault(session, answer.arm) == answer.arm, "sticky"
+        if answer.arm == "wide":
+            assert len(answer.passages) == 1 and answer.sentences == []
+    assert set(seen.values()) == {"control", "wide"}
+    arms = {row["session_id"]: row["arm"] for row in bot.turn_log.turns()}
+    assert arms == seen
+
+
+def test_ab_arm_may_not_change_the_index(tmp_path: Path) -> None:
+    ab = {
+        "enabled": True,
+        "arms": {"control": {}, "bad": {"chunk_max_chars": 300}},
+        "traffic": {"control": 0.0, "bad": 1.0},
+    }
+    bot, _ = make_bot(tmp_path, [], ab=ab)
+    with pytest.raises(ConfigError, match="share one index"):
+        bot.ask("What is data drift?", session_id="x")
