@@ -7,7 +7,9 @@ from pathlib import Path
 import click
 
 from ui.cli.ask import ask, ingest
+from ui.cli.bench import command as bench_command
 from ui.cli.common import offline
+from ui.cli.eval_hallucination import commands as hallucination_commands
 from ui.cli.monitor import command as monitor_command
 from ui.cli.rate import command as rate_command
 
@@ -38,5 +40,8 @@ def eval_group() -> None:
 
 cli.add_command(ingest)
 cli.add_command(ask)
+cli.add_command(bench_command)
 cli.add_command(rate_command)
 cli.add_command(monitor_command)
+for _command in hallucination_commands:
+    eval_group.add_command(_command)

@@ -1,0 +1,1 @@
+"""Offline hallucination evaluation: claim-level faithfulness, abstention, traps, with CIs."""

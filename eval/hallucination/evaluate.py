@@ -1,0 +1,69 @@
+"""One evaluation run end to end: questions -> assistant -> verdicts -> metrics -> reports."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from eval.hallucination.calibration import Calibration, calibrate, load_labels
+from eval.hallucination.questions import Question, load_questions
+from eval.hallucination.report import write_reports
+from eval.hallucination.runner import (
+    AskingAssistant,
+    RunMetrics,
+    finish_run,
+    run_questions,
+    start_run,
+    summarise,
+)
+from eval.hallucination.verifier import ClaimVerifier
+from rag.embeddings import Embedder
+
+DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+DEFAULT_QUESTIONS = DATA_DIR / "questions.jsonl"
+DEFAULT_LABELS = DATA_DIR / "verifier_labels.jsonl"
+CALIBRATION_FILE = "calibration.json"
+
+
+def calibrated_verifier(
+    embedder: Embedder, out_dir: Path, labels: Path = DEFAULT_LABELS
+) -> tuple[ClaimVerifier, Calibration]:
+    """A verifier calibrated on the labelled pairs (reused from the run dir when resuming)."""
+    verifier = ClaimVerifier(embedder)
+    cached = out_dir / CALIBRATION_FILE
+    if cached.is_file():
+        calibration = Calibration.model_validate_json(cached.read_text(encoding="utf-8"))
+        verifier.config = calibration.config
+        return verifier, calibration
+    calibration = calibrate(verifier, load_labels(labels))
+    calibration.labels_file = str(labels)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    cached.write_text(calibration.model_dump_json(indent=2), encoding="utf-8")
+    return verifier, calibration
+
+
+def select(questions: list[Question], limit: int | None) -> list[Question]:
+    return questions[:limit] if limit is not None else questions
+
+
+def evaluate(
+    assistant: AskingAssistant,
+    questions: list[Question],
+    out_dir: Path,
+    verifier: ClaimVerifier,
+    calibration: Calibration | None,
+    run_info: dict[str, Any],
+    progress: bool = True,
+) -> RunMetrics:
+    """Run (or resume) and score; writes run.json, results.jsonl, metrics.json, reports."""
+    info = start_run(out_dir, run_info)
+    done = run_questions(assistant, questions, out_dir, verifier, progress=progress)
+    records = [done[q.id] for q in questions]
+    metrics = summarise(str(info.get("name", out_dir.name)), records, calibration)
+    finish_run(out_dir, info, metrics)
+    write_reports(out_dir, json.loads((out_dir / "run.json").read_text()), metrics, records)
+    return metrics
+
+
+__all__ = ["DEFAULT_QUESTIONS", "calibrated_verifier", "evaluate", "load_questions", "select"]

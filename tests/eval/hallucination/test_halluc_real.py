@@ -1,0 +1,57 @@
+"""End to end with the real assistant (llama.cpp, MiniLM, FAISS, SQLite), offline."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from eval.hallucination.calibration import calibrate, load_labels
+from eval.hallucination.evaluate import DEFAULT_QUESTIONS, evaluate
+from eval.hallucination.questions import load_questions
+from eval.hallucination.verifier import ClaimVerifier
+
+pytestmark = pytest.mark.slow
+
+IDS = ["a64", "u03", "u04"]  # data drift; capital of Australia; sourdough bread
+
+
+def test_real_assistant_without_abstention_and_grounding_scores_worse(
+    tmp_path: Path, real_assistant: Any
+) -> None:
+    from rag.embeddings import SentenceTransformerEmbedder
+    from rag.paths import bundled_embedding_path
+
+    questions = [q for q in load_questions(DEFAULT_QUESTIONS) if q.id in IDS]
+    verifier = ClaimVerifier(SentenceTransformerEmbedder(bundled_embedding_path()))
+    calibration = calibrate(
+        verifier,
+        load_labels(Path(DEFAULT_QUESTIONS).parent / "verifier_labels.jsonl")[::5],
+        folds=3,
+    )
+    runs = {}
+    ablated_bot = copy.copy(real_assistant)  # same loaded models, its own settings object
+    ablated_bot.settings = real_assistant.settings.model_copy(
+        update={"min_dense_score": -1.0, "min_passage_score": -1.0, "grounding": "off"}
+    )
+    for name, assistant in {"default": real_assistant, "no-abstention": ablated_bot}.items():
+        info = {
+            "name": name,
+            "started_at": "t",
+            "settings_fingerprint": assistant.settings.fingerprint(),
+        }
+        runs[name] = evaluate(
+            assistant, questions, tmp_path / name, verifier, calibration, info, progress=False
+        )
+    default, ablated = runs["default"].rates, runs["no-abstention"].rates
+    # u03 abstains by default (weak retrieval) but is answered without the abstention and
+    # grounding gates; u04 is refused by the safety policy in both runs (a false positive).
+    assert default["abstention_recall"].value == 1.0
+    assert ablated["abstention_recall"].value is not None
+    assert ablated["abstention_recall"].value < default["abstention_recall"].value
+    line = json.loads((tmp_path / "default" / "results.jsonl").read_text().splitlines()[0])
+    assert line["id"] == "a64" and line["answer"]["passages"]
+    assert json.loads((tmp_path / "default" / "metrics.json").read_text())["verifier"]
