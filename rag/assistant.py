@@ -345,11 +345,13 @@ class Assistant:
         answer.generated_token_ids = result.token_ids
         answer.usage.prompt_tokens = result.prompt_tokens
         answer.usage.completion_tokens = len(result.token_ids)
-        answer.watermark = self._detect(result.token_ids) if processor is not None else None
 
         t = time.perf_counter()
         self._ground(answer, plan.passages, result.finish_reason)
         timings.grounding_s = time.perf_counter() - t
+        shows_generated_text = not (answer.abstained or answer.extractive)
+        if processor is not None and shows_generated_text:
+            answer.watermark = self._detect(result.token_ids)
 
         if self.output_guard is not None and not answer.abstained:
             t = time.perf_counter()
@@ -441,7 +443,7 @@ class Assistant:
             )
         verdict = self._detector.detect(token_ids)
         data: dict[str, Any] = verdict.model_dump(exclude={"green_mask", "token_flags"})
-        data["applies_to"] = "generated draft"
+        data["applies_to"] = "generated tokens (before sentences were removed)"
         return data
 
     def _finish(

@@ -166,6 +166,11 @@ class LlamaCppGenerator:
             if len(ids) == 1:
                 self._stop_ids.add(ids[0])
 
+    @property
+    def llama(self) -> Any:
+        """The underlying `llama_cpp.Llama`, for benchmarks that time llama.cpp alone."""
+        return self._llm
+
     def _piece(self, token_id: int) -> str:
         return self._llm.detokenize([token_id], special=True).decode("utf-8", errors="replace")
 
