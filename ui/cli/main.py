@@ -8,6 +8,7 @@ import click
 
 from ui.cli.ask import ask, ingest
 from ui.cli.bench import command as bench_command
+from ui.cli.chat import command as chat_command
 from ui.cli.common import offline
 from ui.cli.eval_hallucination import commands as hallucination_commands
 from ui.cli.monitor import command as monitor_command
@@ -41,6 +42,7 @@ def eval_group() -> None:
 cli.add_command(ingest)
 cli.add_command(ask)
 cli.add_command(bench_command)
+cli.add_command(chat_command)
 cli.add_command(rate_command)
 cli.add_command(monitor_command)
 for _command in hallucination_commands:

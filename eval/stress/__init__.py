@@ -1,0 +1,1 @@
+"""Stress benchmark of the web app: many gradio_client users asking at once."""

@@ -1,0 +1,3 @@
+from eval.stress.bench import main
+
+main()
