@@ -11,6 +11,7 @@ from ui.cli.bench import command as bench_command
 from ui.cli.chat import command as chat_command
 from ui.cli.common import offline
 from ui.cli.eval_hallucination import commands as hallucination_commands
+from ui.cli.eval_safety import command as safety_eval_command
 from ui.cli.monitor import command as monitor_command
 from ui.cli.rate import command as rate_command
 
@@ -47,3 +48,4 @@ cli.add_command(rate_command)
 cli.add_command(monitor_command)
 for _command in hallucination_commands:
     eval_group.add_command(_command)
+eval_group.add_command(safety_eval_command)

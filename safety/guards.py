@@ -1,0 +1,145 @@
+"""InputGuard and OutputGuard: run the checks, apply the policy, return a Verdict.
+
+Both load their models once and are safe to share between threads. `check` never
+raises: a check that fails makes the guard refuse (fail closed) and say why.
+"""
+
+from __future__ import annotations
+
+import time
+
+from safety.checks import Check, CheckResult
+from safety.injection import InjectionCheck
+from safety.pii import PiiCheck
+from safety.policy import SafetyPolicy
+from safety.toxicity import Encoder, build_toxicity_check
+from safety.verdict import Action, Verdict
+
+_SEVERITY: dict[Action, int] = {"allow": 0, "redact": 1, "refuse": 2}
+
+
+def decide(
+    text: str, results: dict[str, CheckResult], policy: SafetyPolicy, timings: dict[str, float]
+) -> Verdict:
+    """Turn check results into one Verdict according to the policy's category rules."""
+    scores: dict[str, float] = {}
+    reasons: dict[str, str] = {}
+    redacted: str | None = None
+    for result in results.values():
+        for category, score in result.scores.items():
+            if score >= scores.get(category, -1.0):
+                scores[category] = round(score, 4)
+                if category in result.reasons:
+                    reasons[category] = result.reasons[category]
+        redacted = redacted or result.redacted_text
+    action: Action = "allow"
+    triggered: list[tuple[int, float, str]] = []
+    for category, score in scores.items():
+        rule = policy.rule(category)
+        if score >= rule.threshold and rule.action != "allow":
+            triggered.append((_SEVERITY[rule.action], score, category))
+            if _SEVERITY[rule.action] > _SEVERITY[action]:
+                action = rule.action
+    triggered.sort(reverse=True)
+    categories = [category for _, _, category in triggered]
+    passed_on = redacted if action == "redact" and redacted is not None else text
+    return Verdict(
+        allowed=action != "refuse",
+        action=action,
+        scores=scores,
+        categories=categories,
+        reasons=[reasons.get(category, f"{category} above threshold") for category in categories],
+        policy=categories[0] if categories else None,
+        text=passed_on,
+        check_ms=timings,
+    )
+
+
+def _refusal(text: str, policy_name: str, reason: str) -> Verdict:
+    return Verdict(
+        allowed=False,
+        action="refuse",
+        categories=[policy_name],
+        reasons=[reason],
+        policy=policy_name,
+        text=text,
+    )
+
+
+class _Guard:
+    """Shared machinery: run each check, time it, fail closed on errors."""
+
+    def __init__(self, policy: SafetyPolicy, checks: list[Check]) -> None:
+        self.policy = policy
+        self._checks = checks
+
+    def _run(self, text: object, checks: list[Check]) -> Verdict:
+        started = time.perf_counter()
+        verdict = self._judge(text, checks)
+        verdict.latency_ms = round((time.perf_counter() - started) * 1000, 3)
+        return verdict
+
+    def _judge(self, text: object, checks: list[Check]) -> Verdict:
+        if not isinstance(text, str):
+            return _refusal("", "bad-input", f"expected text, got {type(text).__name__}")
+        if not self.policy.enabled:
+            return Verdict(allowed=True, action="allow", text=text)
+        if len(text) > self.policy.max_input_chars:
+            return _refusal(
+                text,
+                "input-too-long",
+                f"text has {len(text):,} characters, more than the limit of "
+                f"{self.policy.max_input_chars:,} (safety.max_input_chars): shorten it",
+            )
+        results: dict[str, CheckResult] = {}
+        timings: dict[str, float] = {}
+        for check in checks:
+            started = time.perf_counter()
+            try:
+                results[check.name] = check(text)
+            except Exception as exc:  # fail closed: an unchecked text must not pass
+                return _refusal(
+                    text,
+                    "safety-check-failed",
+                    f"the {check.name} check failed ({type(exc).__name__}: {exc}); "
+                    "refusing to be safe",
+                )
+            timings[check.name] = round((time.perf_counter() - started) * 1000, 3)
+        return decide(text, results, self.policy, timings)
+
+
+class InputGuard(_Guard):
+    """Checks questions (injection, harm, PII) and retrieved passages (indirect injection)."""
+
+    def __init__(self, policy: SafetyPolicy | None = None, encoder: Encoder | None = None) -> None:
+        policy = policy or SafetyPolicy()
+        checks: list[Check] = [InjectionCheck(), build_toxicity_check(policy, encoder)]
+        if policy.redact_pii:
+            checks.append(PiiCheck())
+        super().__init__(policy, checks)
+        self._passage_checks: list[Check] = [InjectionCheck(passage=True)]
+
+    def check(self, question: str) -> Verdict:
+        """Verdict on a user question; never raises."""
+        return self._run(question, self._checks)
+
+    def check_passage(self, text: str) -> Verdict:
+        """Verdict on a retrieved passage: action "refuse" means drop the passage."""
+        if not self.policy.scan_passages:
+            return Verdict(allowed=True, action="allow", text=text if isinstance(text, str) else "")
+        return self._run(text, self._passage_checks)
+
+
+class OutputGuard(_Guard):
+    """Checks generated answers for harmful content and redacts leaked personal data."""
+
+    def __init__(self, policy: SafetyPolicy | None = None, encoder: Encoder | None = None) -> None:
+        policy = policy or SafetyPolicy()
+        checks: list[Check] = [build_toxicity_check(policy, encoder)]
+        if policy.redact_pii:
+            checks.append(PiiCheck())
+        super().__init__(policy, checks)
+
+    def check(self, answer: str) -> Verdict:
+        """Verdict on a generated answer; never raises."""
+        return self._run(answer, self._checks)

@@ -1,0 +1,150 @@
+"""The embedded default: harm classifier over MiniLM embeddings plus a profanity model.
+
+Works out of the box (weights ship in safety/data/). Categories: hate, harassment,
+violence, self-harm, sexual, dangerous (illegal or dangerous instructions), profanity.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+
+from safety.checks import CheckResult
+from safety.errors import SafetyModelError
+from safety.normalize import normalize
+from safety.toxicity.encoder import Encoder
+from safety.toxicity.train import BENIGN, WEIGHTS
+
+WINDOW_CHARS = 600
+MAX_SENTENCES = 6
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
+_IDENTITY_TERMS = re.compile(
+    r"\b(?:gay|lesbian|bisexual|queer|trans(?:gender)?|homosexual|muslims?|islam(?:ic)?|jews?|jewish"
+    r"|christians?|hindus?|sikhs?|buddhists?|atheists?|black|white|asian|latin[oax]s?|hispanic"
+    r"|arabs?|african|immigrants?|disabled|deaf|blind|autistic|women|woman|men|man|girls?|boys?"
+    r"|elderly|old|young|straight|nonbinary|non-binary)\b",
+    re.IGNORECASE,
+)
+
+
+def text_units(text: str) -> list[str]:
+    """Pieces to classify: the whole short text and its sentences, or windows of a long one."""
+    sentences = [piece.strip() for piece in _SENTENCE_END.split(text) if piece.strip()]
+    if len(text) <= WINDOW_CHARS * 2:
+        units = [text.strip()] if text.strip() else []
+        if 1 < len(sentences) <= MAX_SENTENCES:
+            units.extend(sentences)
+        return units
+    windows: list[str] = []
+    current = ""
+    for sentence in sentences:
+        while len(sentence) > WINDOW_CHARS:
+            windows.append(sentence[:WINDOW_CHARS])
+            sentence = sentence[WINDOW_CHARS:]
+        if len(current) + len(sentence) + 1 > WINDOW_CHARS and current:
+            windows.append(current)
+            current = ""
+        current = f"{current} {sentence}".strip()
+    if current:
+        windows.append(current)
+    return windows
+
+
+class HarmClassifier:
+    """Multinomial logistic regression over sentence embeddings, loaded from .npz."""
+
+    def __init__(self, weights: Path = WEIGHTS) -> None:
+        try:
+            data = np.load(weights, allow_pickle=False)
+            self.coef = np.asarray(data["coef"], dtype=np.float32)
+            self.intercept = np.asarray(data["intercept"], dtype=np.float32)
+            self.classes = [str(name) for name in data["classes"]]
+        except (OSError, KeyError, ValueError) as exc:
+            raise SafetyModelError(
+                f"Harm classifier weights at {weights} are missing or corrupt: "
+                "rebuild them with `python -m safety.toxicity.train`."
+            ) from exc
+        if BENIGN not in self.classes or self.coef.shape[0] != len(self.classes):
+            raise SafetyModelError(f"Harm classifier weights at {weights} have an unknown layout.")
+
+    @property
+    def categories(self) -> list[str]:
+        """Harm categories the classifier knows (every class but benign)."""
+        return [name for name in self.classes if name != BENIGN]
+
+    def scores(self, embeddings: np.ndarray) -> list[dict[str, float]]:
+        """Per row: the top harm category gets P(harmful); the others their own probability."""
+        logits = embeddings @ self.coef.T + self.intercept
+        logits -= logits.max(axis=1, keepdims=True)
+        probs = np.exp(logits)
+        probs /= probs.sum(axis=1, keepdims=True)
+        benign = self.classes.index(BENIGN)
+        rows: list[dict[str, float]] = []
+        for row in probs:
+            scores = {name: float(row[i]) for i, name in enumerate(self.classes) if i != benign}
+            top = max(scores, key=scores.__getitem__)
+            scores[top] = float(1.0 - row[benign])
+            rows.append(scores)
+        return rows
+
+
+class ProfanityScorer:
+    """alt-profanity-check's bundled linear model, with identity terms masked.
+
+    The raw model scores words such as "gay" as profane; masking identity terms keeps
+    the filter from flagging people for naming who they are.
+    """
+
+    def __init__(self) -> None:
+        try:
+            from profanity_check import predict_prob
+        except ImportError as exc:
+            raise SafetyModelError(
+                "alt-profanity-check is not installed: `pip install alt-profanity-check`."
+            ) from exc
+        self._predict = predict_prob
+
+    def __call__(self, texts: list[str]) -> list[float]:
+        masked = [_IDENTITY_TERMS.sub("person", text) for text in texts]
+        return [float(value) for value in self._predict(masked)]
+
+
+class EmbeddedToxicity:
+    """Check: harm categories from the classifier, `profanity` from the profanity model."""
+
+    name = "toxicity"
+
+    def __init__(self, encoder: Encoder, weights: Path = WEIGHTS) -> None:
+        self._encode = encoder
+        self._classifier = HarmClassifier(weights)
+        self._profanity = ProfanityScorer()
+
+    @property
+    def categories(self) -> list[str]:
+        return [*self._classifier.categories, "profanity"]
+
+    def __call__(self, text: str) -> CheckResult:
+        views = normalize(text).all_views
+        units = list(dict.fromkeys(unit for view in views for unit in text_units(view)))
+        if not units:
+            return CheckResult(scores=dict.fromkeys(self.categories, 0.0))
+        best: dict[str, float] = dict.fromkeys(self.categories, 0.0)
+        culprit: dict[str, str] = {}
+        for unit, row in zip(units, self._classifier.scores(self._encode(units)), strict=True):
+            for category, score in row.items():
+                if score > best[category]:
+                    best[category], culprit[category] = score, unit
+        for unit, score in zip(views, self._profanity(views), strict=True):
+            if score > best["profanity"]:
+                best["profanity"], culprit["profanity"] = score, unit
+        reasons = {
+            category: f"{category} (score {best[category]:.2f}) in: {_excerpt(culprit[category])}"
+            for category in culprit
+        }
+        return CheckResult(scores=best, reasons=reasons)
+
+
+def _excerpt(text: str, limit: int = 80) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."

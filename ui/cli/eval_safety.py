@@ -1,0 +1,49 @@
+"""`coursebot eval safety`: measure the guards and write a Markdown table plus JSON."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from eval.safety.benchmark import DEFAULT_ADVBENCH, run, to_markdown, write
+from safety import InputGuard, SafetyError
+from ui.cli.common import friendly_errors, offline, settings_from
+
+
+@click.command(name="safety")
+@click.option(
+    "--advbench",
+    type=click.Path(path_type=Path),
+    default=DEFAULT_ADVBENCH,
+    show_default=True,
+    help="JSONL of harmful requests (field `prompt`).",
+)
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    default=Path("safety-eval"),
+    show_default=True,
+    help="Folder for safety_report.json and safety_report.md.",
+)
+@click.option(
+    "--sample",
+    type=int,
+    default=0,
+    show_default=True,
+    help="Use only the first N items of each set (0 = all); for quick checks.",
+)
+@click.pass_context
+@friendly_errors
+def command(ctx: click.Context, advbench: Path, out: Path, sample: int) -> None:
+    """Block rate, false positives, latency, per-category F1 and fairness of the guards."""
+    offline()
+    settings = settings_from(ctx)
+    try:
+        guard = InputGuard(settings.safety)
+    except SafetyError as exc:
+        raise click.ClickException(str(exc)) from exc
+    report = run(guard, advbench, sample=sample)
+    json_path, md_path = write(report, out)
+    click.echo(to_markdown(report))
+    click.echo(f"wrote {json_path} and {md_path}")
