@@ -5,9 +5,6 @@ VENV     := .venv
 PY       := $(VENV)/bin/python
 STAMP    := $(VENV)/.installed
 BROWSER  := $(VENV)/.browser
-# llama.cpp is compiled for a portable AVX2/AVX-512 CPU without the AMX kernels: a
-# `-march=native` build crashed in AMX code on batched prompt evaluation on our machines.
-LLAMA_CMAKE_ARGS := -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON -DGGML_AVX512=ON -DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_BF16=OFF
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export GRADIO_ANALYTICS_ENABLED := False
@@ -39,7 +36,7 @@ $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet torch==2.13.0
-	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(PY) -m pip install --quiet llama-cpp-python==0.3.36
+	$(PY) -m pip install --quiet llama-cpp-python==0.3.36
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 

@@ -18,6 +18,7 @@ from typing import Any
 from rag.ab import DEFAULT_ARM, AssignmentLog, arm_overrides
 from rag.answer import Answer, Passage, SafetyReport, Usage
 from rag.components import go_offline, make_embedder, make_generator, make_guards
+from rag.compose import compose
 from rag.conversation import resolve
 from rag.embeddings import Embedder
 from rag.errors import ConfigError, IndexCorrupt, IndexMissing, InvalidQuestion
@@ -395,19 +396,26 @@ class Assistant:
             answer.abstained = not raw
             return
         grounded = self.grounding.check(raw, passages, self.settings.grounding)
-        answer.sentences = grounded.sentences
-        if any(s.supported for s in grounded.sentences):
-            answer.text, answer.citations = grounded.text, grounded.citations
-            return
-        if self.settings.extractive_fallback:
-            quoted = self.grounding.extract(
+        quote_first = (
+            self.settings.answer_mode == "quote-and-generate"
+            and self.settings.grounding == "remove"
+        )
+        supported = any(s.supported for s in grounded.sentences)
+        quote = None
+        if quote_first or (not supported and self.settings.extractive_fallback):
+            quote = self.grounding.extract(
                 answer.resolved_question, passages, self.settings.extractive_min_similarity
             )
-            if quoted is not None:
-                answer.text = quoted.text
-                answer.citations = quoted.citations
-                answer.extractive = True
-                return
+        if not quote_first and supported:
+            answer.text, answer.citations = grounded.text, grounded.citations
+            answer.sentences = grounded.sentences
+            return
+        composed = compose(quote, grounded, self.settings.max_generated_sentences)
+        answer.sentences = composed.sentences
+        if composed.quoted or composed.generated:
+            answer.text, answer.citations = composed.text, composed.citations
+            answer.extractive = composed.generated == 0
+            return
         self._abstain(
             answer,
             "unsupported",

@@ -39,4 +39,7 @@ def make_guards(settings: Settings, embedder: Embedder) -> tuple[Any, Any]:
         return None, None
     from safety import InputGuard, OutputGuard
 
-    return InputGuard(settings.safety, encoder=embedder.embed), OutputGuard(settings.safety)
+    return (
+        InputGuard(settings.safety, encoder=embedder.embed),
+        OutputGuard(settings.safety, encoder=embedder.embed),
+    )

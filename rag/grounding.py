@@ -25,6 +25,21 @@ from rag.text import numbers, quoted_spans, split_sentences, strip_citation_mark
 LEXICAL_WEIGHT = 0.6
 SEMANTIC_FLOOR = 0.25
 MIN_CLAIM_TERMS = 3
+QUOTE_MARGIN = 0.1
+_META = ("passage", "the course explores", "the course examines", "this question")
+
+
+def is_claim(sentence: str) -> bool:
+    """A statement about the subject: not a question, a heading echo or talk about the prompt."""
+    lowered = sentence.lower()
+    return (
+        len(terms(sentence)) >= MIN_CLAIM_TERMS
+        and not sentence.rstrip().endswith("?")
+        and " > " not in sentence
+        and not any(marker in lowered for marker in _META)
+    )
+
+
 DECLINE_MARKERS = ("do not cover", "does not cover", "don't cover", "not covered", "no information")
 
 
@@ -79,7 +94,7 @@ class GroundingChecker:
     def check(self, answer: str, passages: Sequence[Passage], mode: str) -> GroundedText:
         """Split, score, and keep (mode "remove") or mark (mode "flag") each sentence."""
         fragments = split_sentences(strip_citation_marks(answer))
-        sentences = [s for s in fragments if len(terms(s)) >= MIN_CLAIM_TERMS]
+        sentences = [s for s in fragments if is_claim(s)]
         support = self.support_matrix(sentences, passages)
         checks: list[SentenceCheck] = []
         citation_of: dict[int, int] = {}
@@ -148,7 +163,7 @@ class GroundingChecker:
         question: str,
         passages: Sequence[Passage],
         min_similarity: float,
-        max_sentences: int = 2,
+        max_sentences: int = 3,
     ) -> GroundedText | None:
         """Quote the course sentences that best answer the question, or None if none do."""
         candidates: list[tuple[int, str]] = []
@@ -172,7 +187,10 @@ class GroundingChecker:
         if scores[order[0]] < min_similarity:
             return None
         best_passage = candidates[order[0]][0]
-        chosen = [int(k) for k in order if candidates[k][0] == best_passage][:max_sentences]
+        floor = max(min_similarity, scores[order[0]] - QUOTE_MARGIN)
+        chosen = [int(k) for k in order if candidates[k][0] == best_passage and scores[k] >= floor][
+            :max_sentences
+        ]
         chosen.sort()
         passage = passages[best_passage]
         text = " ".join(candidates[k][1] for k in chosen) + " [1]"

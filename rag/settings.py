@@ -79,6 +79,12 @@ class Settings(BaseSettings):
     retrieval: Literal["hybrid", "dense", "keyword", "off"] = "hybrid"
     grounding: Literal["remove", "flag", "off"] = "remove"
     support_threshold: float = Field(0.55, ge=0.0, le=1.0)
+    answer_mode: Literal["quote-and-generate", "generate"] = Field(
+        "quote-and-generate",
+        description="Lead with the course's best-matching sentences, then supported "
+        "generated ones; or generated sentences only (quoting only when none is supported).",
+    )
+    max_generated_sentences: int = Field(2, ge=0, le=10)
     extractive_fallback: bool = True
     extractive_min_similarity: float = Field(0.45, ge=0.0, le=1.0)
     history_turns: int = Field(3, ge=0)

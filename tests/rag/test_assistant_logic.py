@@ -63,7 +63,7 @@ def test_invented_sentences_are_removed_and_the_rest_cited(tmp_path: Path) -> No
         "Data drift is when gradual input distribution changes degrade performance. "
         "It was first observed on Mars by NASA in 1962."
     )
-    bot, _ = make_bot(tmp_path, [draft])
+    bot, _ = make_bot(tmp_path, [draft], answer_mode="generate")
     events = list(bot.stream("What is data drift?"))
     tokens = [e for e in events if isinstance(e, TokenEvent)]
     final = events[-1]
@@ -84,9 +84,29 @@ def test_fully_unsupported_draft_falls_back_to_quoting_the_course(tmp_path: Path
     assert answer.extractive and not answer.abstained
     assert answer.text.startswith("Gradual input distribution changes")
     bot_no_fallback, _ = make_bot(
-        tmp_path / "b", ["Drift is a kind of racing."], extractive_fallback=False
+        tmp_path / "b",
+        ["Drift is a kind of racing."],
+        extractive_fallback=False,
+        answer_mode="generate",
     )
     assert bot_no_fallback.ask("What is data drift?").reason == "unsupported"
+
+
+def test_default_answer_quotes_the_course_then_adds_new_supported_sentences(tmp_path: Path) -> None:
+    draft = (
+        "Data drift means gradual input distribution changes degrade performance. "
+        "Drift affects data models through their performance. "
+        "It was first observed on Mars by NASA in 1962."
+    )
+    bot, _ = make_bot(tmp_path, [draft])
+    answer = bot.ask("What is data drift?")
+    assert answer.text.startswith("Gradual input distribution changes degrade performance")
+    assert "Mars" not in answer.text
+    reasons = [s.reason for s in answer.sentences]
+    assert reasons[0] == "quoted from the course"
+    assert "repeats the quoted course text" in reasons
+    assert "not found in the passages" in reasons
+    assert all(f"[{c.n}]" in answer.text for c in answer.citations)
 
 
 def test_grounding_off_passes_the_draft_through(tmp_path: Path) -> None:

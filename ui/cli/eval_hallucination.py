@@ -83,9 +83,13 @@ def hallucination(
     from rag.paths import bundled_embedding_path
 
     click.echo(f"{len(questions)} questions -> {out_dir}", err=True)
-    embedder = SentenceTransformerEmbedder(settings.embedding_path or bundled_embedding_path())
-    verifier, calibration = calibrated_verifier(embedder, out_dir)
     assistant = Assistant.from_settings(settings)
+    embedder = (
+        assistant.embedder
+        if isinstance(assistant.embedder, SentenceTransformerEmbedder)
+        else SentenceTransformerEmbedder(settings.embedding_path or bundled_embedding_path())
+    )
+    verifier, calibration = calibrated_verifier(embedder, out_dir)
     info = describe_run(name or out_dir.name, settings, questions_file, overrides)
     metrics = evaluate(
         assistant, questions, out_dir, verifier, calibration, info, progress=progress
