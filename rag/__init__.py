@@ -4,6 +4,7 @@ from rag.answer import Answer, Citation, Passage
 from rag.assistant import Assistant
 from rag.events import FinalEvent, StreamEvent, TokenEvent
 from rag.settings import Settings, load_settings
+from rag.watermarking import detect_text as detect_watermark
 
 __all__ = [
     "Answer",
@@ -14,5 +15,6 @@ __all__ = [
     "Settings",
     "StreamEvent",
     "TokenEvent",
+    "detect_watermark",
     "load_settings",
 ]

@@ -35,7 +35,7 @@ def load_llama(
     n_threads: int | None = None,
     seed: int = 0,
     vocab_only: bool = False,
-    extra_buffers: bool = True,
+    extra_buffers: bool = False,
 ) -> Any:
     """Load a GGUF with llama-cpp-python, turning failures into ModelLoadError.
 
@@ -136,7 +136,7 @@ class LlamaCppGenerator:
         n_ctx: int = 2048,
         n_threads: int | None = None,
         seed: int = 0,
-        extra_buffers: bool = True,
+        extra_buffers: bool = False,
     ) -> None:
         import llama_cpp
         from llama_cpp.llama_chat_format import Jinja2ChatFormatter

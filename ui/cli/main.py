@@ -14,6 +14,7 @@ from ui.cli.eval_hallucination import commands as hallucination_commands
 from ui.cli.eval_safety import command as safety_eval_command
 from ui.cli.monitor import command as monitor_command
 from ui.cli.rate import command as rate_command
+from ui.cli.watermark import command as watermark_command
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -46,6 +47,7 @@ cli.add_command(bench_command)
 cli.add_command(chat_command)
 cli.add_command(rate_command)
 cli.add_command(monitor_command)
+cli.add_command(watermark_command)
 for _command in hallucination_commands:
     eval_group.add_command(_command)
 eval_group.add_command(safety_eval_command)
