@@ -12,6 +12,7 @@ model wrote itself are discarded.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 import numpy as np
@@ -26,7 +27,33 @@ LEXICAL_WEIGHT = 0.6
 SEMANTIC_FLOOR = 0.25
 MIN_CLAIM_TERMS = 3
 QUOTE_MARGIN = 0.1
-_META = ("passage", "the course explores", "the course examines", "this question")
+_META = (
+    "passage",
+    "the course",
+    "this course",
+    "this question",
+    "this topic",
+    "this section",
+    "provides an overview",
+)
+_LIST_AFTER = re.compile(r"(?:\s*(?:\d+[.)]|[-*•])\s+[^\n]+)+")
+MAX_QUOTE_CHARS = 900
+
+
+def following_list(passage_text: str, sentence: str) -> list[str]:
+    """The list items that directly follow `sentence` in the passage ("...stages." then 1., 2.)."""
+    at = passage_text.find(sentence)
+    if at < 0:
+        return []
+    block = _LIST_AFTER.match(passage_text, at + len(sentence))
+    if block is None:
+        return []
+    return [line.strip() for line in block.group(0).splitlines() if line.strip()]
+
+
+def clean_quote(sentence: str) -> str:
+    """A course sentence as shown: Markdown emphasis and list markers removed."""
+    return re.sub(r"^\s*(?:[-*•]\s+)", "", sentence.replace("**", "")).strip()
 
 
 def is_claim(sentence: str) -> bool:
@@ -193,16 +220,23 @@ class GroundingChecker:
         ]
         chosen.sort()
         passage = passages[best_passage]
-        text = " ".join(candidates[k][1] for k in chosen) + " [1]"
+        quoted = [candidates[k][1] for k in chosen]
+        for item in following_list(passage.text, quoted[-1]):
+            if item in quoted or sum(map(len, quoted)) + len(item) > MAX_QUOTE_CHARS:
+                break
+            quoted.append(item)
+        quoted = [clean_quote(q) for q in quoted]
+        best = scores[order[0]]
+        text = " ".join(quoted) + " [1]"
         checks = [
             SentenceCheck(
-                text=candidates[k][1],
+                text=sentence,
                 supported=True,
-                score=round(scores[k], 4),
+                score=round(best, 4),
                 citation=1,
                 reason="quoted from the course",
             )
-            for k in chosen
+            for sentence in quoted
         ]
         citation = Citation(
             n=1,
@@ -210,7 +244,7 @@ class GroundingChecker:
             source=passage.source,
             section=passage.section,
             text=passage.text,
-            score=round(scores[order[0]], 4),
+            score=round(best, 4),
         )
         return GroundedText(text=text, sentences=checks, citations=[citation])
 
