@@ -74,7 +74,7 @@ def test_flag_mode_keeps_unsupported_sentences_visibly_marked() -> None:
 
 def test_the_model_declining_is_not_a_supported_claim() -> None:
     result = checker.check(
-        "The course documents do not cover data drift performance.", [DRIFT], "remove"
+        "These documents do not cover data drift performance.", [DRIFT], "remove"
     )
     assert not result.sentences[0].supported and result.sentences[0].reason == "declined"
 
