@@ -9,7 +9,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export GRADIO_ANALYTICS_ENABLED := False
 
-.PHONY: run test lint bench setup browser format clean
+.PHONY: run test lint bench bench-watermark bench-stress setup browser format clean
 
 run: $(STAMP)
 	$(VENV)/bin/coursebot chat
@@ -27,8 +27,17 @@ format: $(STAMP)
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
+# Pipeline overhead, first token, retrieval, ingestion, cold start; then the safety filters.
 bench: $(STAMP)
 	$(VENV)/bin/coursebot bench --out bench-results
+	$(VENV)/bin/coursebot eval safety --out bench-results/safety
+
+# Slower benchmarks (about 30 and 10 minutes on 2 cores).
+bench-watermark: $(STAMP)
+	$(PY) -m eval.watermark.bench --n 200 --threads 1 --out bench-results/watermark
+
+bench-stress: $(STAMP)
+	$(PY) -m eval.stress --clients 20 --questions 5
 
 setup: $(STAMP)
 

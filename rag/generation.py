@@ -8,9 +8,11 @@ ran is an error, not a silent unmarked answer.
 
 from __future__ import annotations
 
+import atexit
 import os
 import threading
 import time
+import weakref
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, Protocol
@@ -26,6 +28,14 @@ Message = dict[str, str]
 
 
 _load_lock = threading.Lock()
+_loaded: weakref.WeakSet[Any] = weakref.WeakSet()
+
+
+@atexit.register
+def _close_models() -> None:
+    """Free models before interpreter teardown, when llama-cpp's own `__del__` would fail."""
+    for llama in list(_loaded):
+        llama.close()
 
 
 def load_llama(
@@ -64,7 +74,7 @@ def load_llama(
         if not extra_buffers:
             llama_module.llama_cpp.llama_model_default_params = params_without_extra_buffers
         try:
-            return llama_cpp.Llama(
+            llama = llama_cpp.Llama(
                 model_path=str(model_path),
                 n_ctx=n_ctx,
                 n_threads=threads,
@@ -73,6 +83,8 @@ def load_llama(
                 vocab_only=vocab_only,
                 verbose=False,
             )
+            _loaded.add(llama)
+            return llama
         except (ValueError, RuntimeError, OSError) as exc:
             raise ModelLoadError(
                 f"Could not load {model_path} as a GGUF model ({exc}). Check the file is a "
