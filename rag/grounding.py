@@ -226,13 +226,12 @@ class GroundingChecker:
                 break
             quoted.append(item)
         quoted = [clean_quote(q) for q in quoted]
-        best = scores[order[0]]
         text = " ".join(quoted) + " [1]"
         checks = [
             SentenceCheck(
                 text=sentence,
                 supported=True,
-                score=round(best, 4),
+                score=1.0,
                 citation=1,
                 reason="quoted from the course",
             )
@@ -244,7 +243,7 @@ class GroundingChecker:
             source=passage.source,
             section=passage.section,
             text=passage.text,
-            score=round(best, 4),
+            score=1.0,
         )
         return GroundedText(text=text, sentences=checks, citations=[citation])
 

@@ -92,7 +92,7 @@ class TurnLog:
         arm: str = "default",
     ) -> int:
         """Store one turn; `logged_question` is the PII-redacted question."""
-        supports = [s.score for s in answer.sentences]
+        supports = [s.score for s in answer.sentences if s.text and s.text in answer.text]
         row = (
             utc_now(),
             session_id,

@@ -34,7 +34,9 @@ def make_answer(
                     end=3, dense_score=top_score),
         ]
     )  # fmt: skip
-    sentences = [] if support is None else [SentenceCheck(text="x", supported=True, score=support)]
+    sentences = (
+        [] if support is None else [SentenceCheck(text="An answer.", supported=True, score=support)]
+    )
     return Answer(
         question=question,
         text="" if abstained or refused else "An answer.",
