@@ -5,7 +5,12 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from rag.embeddings import Embedder, HashingEmbedder, SentenceTransformerEmbedder
+from rag.embeddings import (
+    CachedEmbedder,
+    Embedder,
+    HashingEmbedder,
+    SentenceTransformerEmbedder,
+)
 from rag.generation import LlamaCppGenerator
 from rag.paths import bundled_embedding_path, bundled_llm_path
 from rag.settings import Settings
@@ -19,8 +24,10 @@ def go_offline() -> None:
 
 def make_embedder(settings: Settings) -> Embedder:
     if settings.embedder == "hashing":
-        return HashingEmbedder()
-    return SentenceTransformerEmbedder(settings.embedding_path or bundled_embedding_path())
+        return CachedEmbedder(HashingEmbedder())
+    return CachedEmbedder(
+        SentenceTransformerEmbedder(settings.embedding_path or bundled_embedding_path())
+    )
 
 
 def make_generator(settings: Settings) -> LlamaCppGenerator:

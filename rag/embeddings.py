@@ -77,3 +77,30 @@ class HashingEmbedder:
                 out[row, int.from_bytes(digest, "little") % self.dim] += 1.0
         norms = np.linalg.norm(out, axis=1, keepdims=True)
         return out / np.maximum(norms, 1e-9)
+
+
+class CachedEmbedder:
+    """Remembers vectors by text, so passage sentences and a question are embedded once.
+
+    The grounding check scores every answer against the sentences of the retrieved
+    passages, and the input guard and retrieval both embed the question; over a course
+    knowledge base the same texts come back again and again.
+    """
+
+    def __init__(self, inner: Embedder, max_entries: int = 50_000) -> None:
+        self.inner = inner
+        self.name = inner.name
+        self.dim = inner.dim
+        self.max_entries = max_entries
+        self._cache: dict[str, npt.NDArray[np.float32]] = {}
+        self._lock = threading.Lock()
+
+    def embed(self, texts: Sequence[str]) -> Vectors:
+        with self._lock:
+            missing = [t for t in dict.fromkeys(texts) if t not in self._cache]
+            if missing:
+                if len(self._cache) + len(missing) > self.max_entries:
+                    self._cache.clear()
+                self._cache.update(zip(missing, self.inner.embed(missing), strict=True))
+            rows = [self._cache[t] for t in texts]
+        return np.asarray(rows, dtype=np.float32).reshape(len(texts), self.dim)

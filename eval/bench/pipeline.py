@@ -53,6 +53,7 @@ class Pair(BaseModel):
     raw_s: float
     pipeline_s: float
     first_token_s: float | None
+    stages: dict[str, float]
 
     @property
     def ratio(self) -> float:
@@ -60,7 +61,12 @@ class Pair(BaseModel):
 
 
 def _raw_generation_seconds(generator: LlamaCppGenerator, prompt_ids: list[int], n: int) -> float:
-    """Time llama.cpp alone: prompt evaluation plus exactly n sampled tokens."""
+    """Time llama.cpp alone: prompt evaluation plus exactly n sampled tokens.
+
+    The KV cache is reset first: llama-cpp-python would otherwise reuse the prompt the
+    pipeline just evaluated and skip prompt evaluation, which the pipeline had to pay.
+    """
+    generator.llama.reset()
     started = time.perf_counter()
     tokens = generator.llama.generate(
         prompt_ids, temp=0.3, top_p=0.9, top_k=40, min_p=0.05, repeat_penalty=1.1, reset=True
@@ -77,6 +83,7 @@ def overhead(bot: Assistant, rounds: int) -> dict[str, Any]:
     pairs: list[Pair] = []
     for i in range(rounds):
         question = QUESTIONS[i % len(QUESTIONS)]
+        generator.llama.reset()  # same cold KV cache for both arms
         answer = bot.ask(question)
         if answer.abstained or answer.refused or not answer.usage.completion_tokens:
             continue
@@ -97,6 +104,12 @@ def overhead(bot: Assistant, rounds: int) -> dict[str, Any]:
                 raw_s=raw,
                 pipeline_s=answer.timings.total_s,
                 first_token_s=answer.timings.first_token_s,
+                stages={
+                    "safety_s": answer.timings.safety_s,
+                    "retrieval_s": answer.timings.retrieval_s,
+                    "generation_s": answer.timings.generation_s,
+                    "grounding_s": answer.timings.grounding_s,
+                },
             )
         )
     if not pairs:
@@ -110,6 +123,9 @@ def overhead(bot: Assistant, rounds: int) -> dict[str, Any]:
         "median_tokens": statistics.median(p.tokens for p in pairs),
         "warm_first_token_p50_s": percentile(first_tokens, 50),
         "tokens_per_s_raw": statistics.median(p.tokens / p.raw_s for p in pairs),
+        "median_stages_s": {
+            stage: statistics.median(p.stages[stage] for p in pairs) for stage in pairs[0].stages
+        },
     }
 
 
@@ -209,6 +225,9 @@ def to_markdown(result: dict[str, Any]) -> str:
             f"| answer length (median tokens, cap 128) | {f(o['median_tokens'], 0)} |",
             f"| raw generation speed (median) | {f(o['tokens_per_s_raw'], 1)} tokens/s |",
             f"| warm time to first token (p50) | {f(o['warm_first_token_p50_s'])} s |",
+            "| pipeline stages (median s): "
+            + ", ".join(f"{k[:-2]} {v:.3f}" for k, v in o.get("median_stages_s", {}).items())
+            + " | |",
             f"| retrieval latency p50 / p95 ({r['n']} questions) | {f(r['p50_ms'], 1)} / "
             f"{f(r['p95_ms'], 1)} ms |",
             f"| ingestion (course KB, {i['chunks']} chunks) | {f(i['chunks_per_s'], 1)} chunks/s, "

@@ -53,3 +53,23 @@ def test_modes_and_off() -> None:
     assert all(p.keyword_score > 0 for p in keyword_only)
     dense = retriever("dense", top_k=4).retrieve("absolute error")
     assert len(dense) == 4 and np.isfinite([p.dense_score for p in dense]).all()
+
+
+def test_cached_embedder_embeds_each_text_once_and_keeps_order() -> None:
+    from rag.embeddings import CachedEmbedder
+
+    calls: list[list[str]] = []
+
+    class Recording(HashingEmbedder):
+        def embed(self, texts):  # type: ignore[no-untyped-def]
+            calls.append(list(texts))
+            return super().embed(texts)
+
+    cached = CachedEmbedder(Recording(), max_entries=3)
+    first = cached.embed(["a b", "c d", "a b"])
+    assert calls == [["a b", "c d"]]
+    again = cached.embed(["c d", "a b"])
+    assert calls == [["a b", "c d"]]
+    assert np.allclose(again, first[[1, 0]])
+    cached.embed(["e f", "g h"])
+    assert calls[-1] == ["e f", "g h"] and len(cached._cache) == 2, "full cache starts over"

@@ -86,7 +86,7 @@ def hallucination(
     assistant = Assistant.from_settings(settings)
     embedder = (
         assistant.embedder
-        if isinstance(assistant.embedder, SentenceTransformerEmbedder)
+        if isinstance(getattr(assistant.embedder, "inner", None), SentenceTransformerEmbedder)
         else SentenceTransformerEmbedder(settings.embedding_path or bundled_embedding_path())
     )
     verifier, calibration = calibrated_verifier(embedder, out_dir)
