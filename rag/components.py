@@ -26,7 +26,10 @@ def make_embedder(settings: Settings) -> Embedder:
     if settings.embedder == "hashing":
         return CachedEmbedder(HashingEmbedder())
     return CachedEmbedder(
-        SentenceTransformerEmbedder(settings.embedding_path or bundled_embedding_path())
+        SentenceTransformerEmbedder(
+            settings.embedding_path or bundled_embedding_path(),
+            threads=settings.embedding_threads,
+        )
     )
 
 

@@ -30,14 +30,17 @@ class Embedder(Protocol):
 class SentenceTransformerEmbedder:
     """A local sentence-transformers folder (the bundled all-MiniLM-L6-v2 by default)."""
 
-    def __init__(self, path: Path, batch_size: int = 32) -> None:
+    def __init__(self, path: Path, batch_size: int = 32, threads: int | None = None) -> None:
         if not (path / "config.json").is_file() and not (path / "modules.json").is_file():
             raise ModelLoadError(
                 f"No sentence-transformers model at {path}: set COURSEBOT_EMBEDDING_PATH to a "
                 "folder holding one, or reinstall with `make run`."
             )
+        import torch
         from sentence_transformers import SentenceTransformer
 
+        if threads is not None:
+            torch.set_num_threads(threads)
         try:
             self._model = SentenceTransformer(str(path), device="cpu", local_files_only=True)
         except Exception as exc:
