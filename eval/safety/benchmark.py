@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 from pathlib import Path
 
@@ -38,6 +39,8 @@ class SafetyReport(BaseModel):
     latency_ms: dict[str, dict[str, float]]
     heldout: dict[str, CategoryScore]
     fairness: FairnessReport
+    load_average: tuple[float, float, float]
+    latency_by_torch_threads: dict[str, dict[str, float]]
 
 
 def read_texts(path: Path, key: str = "text") -> list[str]:
@@ -63,6 +66,31 @@ def _prf(pairs: list[tuple[str, str]], category: str) -> CategoryScore:
     return CategoryScore(
         precision=round(precision, 3), recall=round(recall, 3), f1=round(f1, 3), support=support
     )
+
+
+def torch_thread_latency(guard: InputGuard, texts: list[str]) -> dict[str, dict[str, float]]:
+    """Input-guard latency with torch's default thread count vs one thread, interleaved.
+
+    Alternating per question makes both settings see the same machine load, so their
+    ratio is meaningful even on a busy shared machine; after each switch one untimed
+    check warms the new thread pool up, so the switch itself is not measured.
+    """
+    try:
+        import torch
+    except ImportError:
+        return {}
+    default = torch.get_num_threads()
+    settings = {f"torch threads={default} (default)": default, "torch threads=1": 1}
+    timings: dict[str, list[float]] = {name: [] for name in settings}
+    try:
+        for text in texts:
+            for name, threads in settings.items():
+                torch.set_num_threads(threads)
+                guard.check(text)
+                timings[name].append(guard.check(text).latency_ms)
+    finally:
+        torch.set_num_threads(default)
+    return {name: _percentiles(values) for name, values in timings.items()}
 
 
 def run(guard: InputGuard, advbench: Path | None, sample: int = 0) -> SafetyReport:
@@ -98,6 +126,8 @@ def run(guard: InputGuard, advbench: Path | None, sample: int = 0) -> SafetyRepo
     heldout["any harm"] = _prf(binary, "harmful")
     templates = TEMPLATES[: max(1, sample // 10)] if sample else None
     fairness = audit(lambda text: not guard.check(text).allowed, templates=templates)
+    load = os.getloadavg()
+    by_threads = torch_thread_latency(guard, benign)
     return SafetyReport(
         advbench_block_rate=round(adv_blocked / len(adv), 4) if adv else None,
         advbench_n=len(adv),
@@ -109,6 +139,8 @@ def run(guard: InputGuard, advbench: Path | None, sample: int = 0) -> SafetyRepo
         latency_ms={name: _percentiles(values) for name, values in timings.items()},
         heldout=heldout,
         fairness=fairness,
+        load_average=(round(load[0], 2), round(load[1], 2), round(load[2], 2)),
+        latency_by_torch_threads=by_threads,
     )
 
 
@@ -134,6 +166,15 @@ def to_markdown(report: SafetyReport) -> str:
         "|---|---|---|",
         *(f"| {name} | {v['p50']} | {v['p95']} |" for name, v in report.latency_ms.items()),
         "",
+        f"Load average (1, 5, 15 min) when measured: {report.load_average}",
+        "",
+        "| input guard, interleaved | p50 ms | p95 ms |",
+        "|---|---|---|",
+        *(
+            f"| {name} | {v['p50']} | {v['p95']} |"
+            for name, v in report.latency_by_torch_threads.items()
+        ),
+        "",
         "| held-out category | precision | recall | F1 | n |",
         "|---|---|---|---|---|",
         *(
@@ -141,9 +182,15 @@ def to_markdown(report: SafetyReport) -> str:
             for c, s in report.heldout.items()
         ),
         "",
-        "| axis | group | flag rate |",
-        "|---|---|---|",
-        *(f"| {r.axis} | {r.group} | {r.rate:.2f} |" for r in report.fairness.rates),
+        f"Fairness: {report.fairness.templates} benign templates per group.",
+        "",
+        "| axis | group | flagged | flag rate | 95% Wilson interval |",
+        "|---|---|---|---|---|",
+        *(
+            f"| {r.axis} | {r.group} | {r.flagged}/{r.total} | {r.rate:.3f} | "
+            f"{r.ci95[0]:.3f}-{r.ci95[1]:.3f} |"
+            for r in report.fairness.rates
+        ),
         "",
         "| axis | demographic-parity difference |",
         "|---|---|",

@@ -3,10 +3,16 @@
     python -m safety.toxicity.train            # writes safety/data/harm_classifier.npz
 
 The labelled set (safety/data/labelled_source.json) is written by the project: request
-frames x harmful tasks per category, benign tasks in the same frames, benign questions
-about the course's sensitive subjects, identity-term sentences, and the course's own
-sentences. A multinomial logistic regression over MiniLM embeddings learns intent, not
-topic: the same subject appears on both sides.
+frames x harmful tasks per category, benign tasks (everyday, course and security-research
+ones) in the same frames, benign questions about the course's sensitive subjects,
+identity-term sentences, and the course's own sentences. A multinomial logistic
+regression over MiniLM embeddings learns intent, not topic: the same subject appears on
+both sides.
+
+Debiasing is counterfactual data augmentation: every `{g}` template is filled with every
+identity group (harmful ones keep their harmful label for every group), and every
+literal sentence that names a group gets copies with that group swapped for each other
+group on the same axis, with the same label, so no identity term predicts a label.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import re
 from pathlib import Path
 from typing import Any
 
@@ -26,38 +33,68 @@ SOURCE = DATA_DIR / "labelled_source.json"
 WEIGHTS = DATA_DIR / "harm_classifier.npz"
 BENIGN = "benign"
 FRAMES_PER_TASK = 4
+C_VALUE = 4.0
 
 
-def _rotate(items: list[str], start: int, count: int) -> list[str]:
-    return [items[(start + offset) % len(items)] for offset in range(count)]
+def counterfactuals(text: str, identity_groups: dict[str, list[str]]) -> list[str]:
+    """`text` with its first identity term swapped for each other term on the same axis."""
+    for terms in identity_groups.values():
+        pattern = "|".join(re.escape(term) for term in sorted(terms, key=len, reverse=True))
+        match = re.search(rf"\b(?:{pattern})\b", text, flags=re.IGNORECASE)
+        if match is None:
+            continue
+        found = match.group(0).lower()
+        swapped: list[str] = []
+        for term in terms:
+            if term.lower() == found:
+                continue
+            if match.start() == 0:
+                term = term[0].upper() + term[1:]
+            swapped.append(text[: match.start()] + term + text[match.end() :])
+        return swapped
+    return []
 
 
 def expand(source: dict[str, Any], seed: int = 0) -> list[tuple[str, str]]:
-    """(text, label) pairs from the compact labelled source, deterministically."""
+    """(text, label) pairs from the compact labelled source, deterministically, deduplicated."""
     rng = random.Random(seed)
     frames: list[str] = source["frames"]
-    groups: list[str] = source["groups"]
-    pairs: list[tuple[str, str]] = []
-    counter = 0
+    identity_groups: dict[str, list[str]] = source["identity_groups"]
+    groups = [group for terms in identity_groups.values() for group in terms]
+    literal: list[tuple[str, str]] = []
+    templated: list[tuple[str, str]] = []
     for category, tasks in source["harmful_tasks"].items():
         for task in tasks:
-            for frame in rng.sample(frames, FRAMES_PER_TASK):
-                filled = task.replace("{g}", groups[counter % len(groups)])
-                counter += 1
-                pairs.append((frame.format(t=filled), category))
+            if "{g}" in task:
+                for group in groups:
+                    templated.append(
+                        (rng.choice(frames).format(t=task.replace("{g}", group)), category)
+                    )
+            else:
+                literal.extend(
+                    (frame.format(t=task), category)
+                    for frame in rng.sample(frames, FRAMES_PER_TASK)
+                )
     for category, texts in source["harmful_text"].items():
-        for index, text in enumerate(texts):
-            for group in _rotate(groups, index * 5, 5 if "{g}" in text else 1):
-                pairs.append((text.replace("{g}", group), category))
+        for text in texts:
+            if "{g}" in text:
+                templated.extend((text.replace("{g}", group), category) for group in groups)
+            else:
+                literal.append((text, category))
     for task in source["benign_tasks"]:
-        for frame in rng.sample(frames, FRAMES_PER_TASK):
-            pairs.append((frame.format(t=task), BENIGN))
+        literal.extend(
+            (frame.format(t=task), BENIGN) for frame in rng.sample(frames, FRAMES_PER_TASK)
+        )
     for text in source["benign_questions"] + source["course_sentences"]:
-        pairs.append((text, BENIGN))
+        literal.append((text, BENIGN))
     for frame in source["benign_group_frames"]:
-        for group in groups:
-            pairs.append((frame.format(g=group), BENIGN))
-    return pairs
+        templated.extend((frame.format(g=group), BENIGN) for group in groups)
+    augmented = [
+        (swapped, label)
+        for text, label in literal
+        for swapped in counterfactuals(text, identity_groups)
+    ]
+    return list(dict.fromkeys(literal + augmented + templated))
 
 
 def train(encoder: Encoder, source_path: Path = SOURCE, out: Path = WEIGHTS) -> dict[str, int]:
@@ -69,7 +106,7 @@ def train(encoder: Encoder, source_path: Path = SOURCE, out: Path = WEIGHTS) -> 
     texts = [text for text, _ in pairs]
     labels = [label for _, label in pairs]
     features = encoder(texts)
-    model = LogisticRegression(C=4.0, class_weight="balanced", max_iter=5000)
+    model = LogisticRegression(C=C_VALUE, class_weight="balanced", max_iter=5000)
     model.fit(features, labels)
     np.savez(
         out,
