@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import socket
 import sqlite3
 from collections.abc import Iterator
@@ -14,6 +13,7 @@ import pytest
 from eval.rating.models import NewItem
 from eval.rating.store import RatingStore
 from rag.settings import Settings
+from tests.browser import launch_chromium
 from ui.rate_page import RateHandlers, build_rate_app
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
@@ -99,23 +99,10 @@ def rate_server() -> Iterator[tuple[str, Settings]]:
 
 @pytest.fixture
 def browser_page() -> Iterator[Any]:
-    sync_api = pytest.importorskip("playwright.sync_api")
-    chromium = shutil.which("chromium")
-    if chromium is None:
-        pytest.skip("Debian's chromium is not installed (apt-get install -y chromium)")
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=chromium,
-            headless=True,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = launch_chromium(p)
         page = browser.new_page(viewport={"width": 1200, "height": 1400})
         try:
             yield page

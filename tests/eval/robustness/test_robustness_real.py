@@ -19,9 +19,6 @@ QUESTIONS = [
 
 @pytest.mark.slow
 def test_cli_robustness_on_the_real_assistant(tmp_path: Path) -> None:
-    rag = pytest.importorskip("rag")
-    if not hasattr(getattr(rag, "Assistant", None), "retrieve"):
-        pytest.skip("rag.Assistant.retrieve is not available yet")
     questions = tmp_path / "q.jsonl"
     questions.write_text("\n".join(json.dumps(q) for q in QUESTIONS) + "\n")
     out = tmp_path / "rob"
