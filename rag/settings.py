@@ -13,7 +13,7 @@ import os
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, SecretStr, ValidationError, model_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -107,6 +107,16 @@ class Settings(BaseSettings):
     port: int = Field(7860, ge=0, le=65535)
     auth_username: str | None = None
     auth_password: SecretStr | None = None
+
+    @field_validator("data_dir", "llm_path", "embedding_path", mode="after")
+    @classmethod
+    def _expand_home(cls, path: Path | None) -> Path | None:
+        return path.expanduser() if path is not None else None
+
+    @field_validator("kb_paths", mode="after")
+    @classmethod
+    def _expand_home_in_list(cls, paths: list[Path]) -> list[Path]:
+        return [path.expanduser() for path in paths]
 
     @model_validator(mode="after")
     def _chunk_overlap_smaller_than_chunk(self) -> Settings:

@@ -37,3 +37,10 @@ def test_fingerprint_changes_with_settings_but_not_secrets() -> None:
     base = load_settings()
     assert base.fingerprint() == load_settings(auth_password="secret").fingerprint()
     assert base.fingerprint() != load_settings(top_k=9).fingerprint()
+
+
+def test_home_is_expanded_in_paths(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path))
+    settings = load_settings(data_dir="~/cb", kb_paths=["~/notes"])
+    assert settings.data_dir == tmp_path / "cb"
+    assert settings.kb_paths == [tmp_path / "notes"]
