@@ -37,7 +37,10 @@ class SentenceTransformerEmbedder:
                 "folder holding one, or reinstall with `make run`."
             )
         import torch
+        import transformers
         from sentence_transformers import SentenceTransformer
+
+        transformers.utils.logging.disable_progress_bar()
 
         if threads is not None:
             torch.set_num_threads(threads)
