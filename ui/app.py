@@ -15,6 +15,8 @@ from typing import Any, Protocol
 import gradio as gr
 
 from rag.answer import Answer
+from rag.components import make_embedder
+from rag.embeddings import Embedder
 from rag.errors import CoursebotError
 from rag.settings import Settings
 from rag.turnlog import TurnLog
@@ -131,13 +133,19 @@ CSS = """
 """
 
 
-def _mount(page: Callable[[Settings], None], settings: Settings) -> None:
+def _mount(page: Callable[..., None], settings: Settings, **kwargs: Any) -> None:
     """Build another area's tab; if it breaks, say so in that tab and keep the chat up."""
     try:
-        page(settings)
+        page(settings, **kwargs)
     except Exception as exc:
         log.exception("the %s tab failed to build", page.__name__)
         gr.Markdown(f"This tab could not be built ({type(exc).__name__}: {exc}).")
+
+
+def _embedder_of(holder: AssistantHolder, settings: Settings) -> Embedder:
+    """The loaded assistant's embedder, so the Monitor tab does not load a second model."""
+    embedder = getattr(holder.get(), "embedder", None)
+    return embedder if embedder is not None else make_embedder(settings)
 
 
 def build_app(
@@ -176,6 +184,6 @@ def build_app(
         with gr.Tab("Rate", id="rate"):
             _mount(rate_page, settings)
         with gr.Tab("Monitor", id="monitor"):
-            _mount(monitor_page, settings)
+            _mount(monitor_page, settings, embedder_of=lambda: _embedder_of(holder, settings))
     app.holder = holder
     return app

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import gradio as gr
 import pandas as pd
 
 from eval.monitor.drift import drift_report
-from eval.monitor.embedder import MiniLMEmbedder
 from eval.monitor.errors import TurnLogMissing
 from eval.monitor.review import flag_for_review
 from eval.monitor.traffic import TrafficReport, traffic_report
 from eval.monitor.turns import Turn, load_turns, now, parse_window
+from rag.components import make_embedder
+from rag.embeddings import Embedder
 from rag.errors import CoursebotError
 from rag.settings import Settings
 
@@ -86,12 +88,19 @@ def monitor_snapshot(settings: Settings, window: str) -> tuple[str, pd.DataFrame
     return summary_markdown(report, len(review)), _turn_rows(recent), _latency_rows(recent)
 
 
-def drift_markdown(settings: Settings, window: str) -> str:
-    """Drift tests of the window against the reference window (loads the embedding model)."""
+def drift_markdown(
+    settings: Settings, window: str, embedder_of: Callable[[], Embedder] | None = None
+) -> str:
+    """Drift tests of the window against the reference window.
+
+    `embedder_of` gives the embedder to use (the web app passes the running assistant's, so
+    the model is not loaded twice); by default one is built from the settings.
+    """
     config = settings.monitor
     try:
         turns = load_turns(settings.db_path).turns
-        report = drift_report(turns, now(), window, config, MiniLMEmbedder(settings.embedding_path))
+        embedder = embedder_of() if embedder_of is not None else make_embedder(settings)
+        report = drift_report(turns, now(), window, config, embedder)
     except CoursebotError as exc:
         return f"⚠️ {exc}"
     lines = [f"**Drift:** {report.current_turns} recent vs {report.reference_turns} reference"]
@@ -100,7 +109,7 @@ def drift_markdown(settings: Settings, window: str) -> str:
     return "\n".join(lines)
 
 
-def monitor_page(settings: Settings) -> None:
+def monitor_page(settings: Settings, embedder_of: Callable[[], Embedder] | None = None) -> None:
     """Build the Monitor tab's components inside the caller's gr.Blocks / gr.Tab context."""
     with gr.Row():
         window = gr.Dropdown(WINDOWS, value=settings.monitor.window, label="Window")
@@ -119,4 +128,6 @@ def monitor_page(settings: Settings) -> None:
 
     refresh.click(_refresh, inputs=window, outputs=[summary, latency, turns])
     window.change(_refresh, inputs=window, outputs=[summary, latency, turns])
-    run_drift.click(lambda win: drift_markdown(settings, win), inputs=window, outputs=drift)
+    run_drift.click(
+        lambda win: drift_markdown(settings, win, embedder_of), inputs=window, outputs=drift
+    )

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from eval.monitor.embedder import MiniLMEmbedder
 from eval.robustness.runner import RobustnessReport, load_questions, run_robustness, write_report
 from rag.settings import Settings
 
@@ -26,7 +25,7 @@ def run_on_assistant(
         questions = questions[:limit]
     bot = Assistant.from_settings(settings)
     k = bot.settings.top_k if hasattr(bot, "settings") else 4
-    embedder = MiniLMEmbedder(getattr(bot.settings, "embedding_path", None)) if answers else None
+    embedder = bot.embedder if answers else None
     report = run_robustness(
         questions, bot, k=k, seed=seed, asker=bot if answers else None, embedder=embedder
     )

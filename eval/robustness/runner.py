@@ -9,10 +9,10 @@ from typing import Protocol
 
 from pydantic import BaseModel, Field
 
-from eval.monitor.embedder import Embedder
 from eval.robustness.metrics import cosine, jaccard, overlap_at_k
 from eval.robustness.perturb import KINDS, Kind, perturb
 from rag.answer import Answer, Passage
+from rag.embeddings import Embedder
 from rag.errors import CoursebotError
 
 

@@ -11,10 +11,10 @@ import click
 
 from eval.monitor.ab_report import ABReport, ab_report
 from eval.monitor.drift import DriftReport, drift_report
-from eval.monitor.embedder import MiniLMEmbedder
 from eval.monitor.review import export_review_run, flag_for_review
 from eval.monitor.traffic import TrafficReport, traffic_report
 from eval.monitor.turns import TurnSet, load_turns, now, parse_window
+from rag.components import make_embedder
 from rag.monitor_config import MonitorConfig
 from ui.cli.common import friendly_errors, offline, settings_from
 
@@ -112,9 +112,7 @@ def drift(ctx: click.Context, window: str | None, as_json: bool) -> None:
     offline()
     turns, config, _path, window = _load(ctx, window)
     settings = settings_from(ctx)
-    result = drift_report(
-        turns.turns, now(), window, config, MiniLMEmbedder(settings.embedding_path)
-    )
+    result = drift_report(turns.turns, now(), window, config, make_embedder(settings))
     if as_json:
         click.echo(
             json.dumps({**result.model_dump(mode="json"), "alerts": result.alerts}, indent=2)

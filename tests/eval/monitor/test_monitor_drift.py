@@ -9,9 +9,11 @@ import pytest
 from click.testing import CliRunner
 
 from eval.monitor.drift import drift_between, drift_report
-from eval.monitor.embedder import MiniLMEmbedder
 from eval.monitor.turns import Turn, load_turns, now
+from rag.components import make_embedder
+from rag.embeddings import Embedder
 from rag.monitor_config import MonitorConfig
+from rag.settings import load_settings
 from ui.cli.monitor import command
 
 QUESTIONS = Path(__file__).resolve().parents[3] / "eval" / "data" / "questions.jsonl"
@@ -96,14 +98,14 @@ def test_score_and_scope_drift_fire_and_stay_quiet() -> None:
 
 
 @pytest.fixture(scope="session")
-def minilm() -> MiniLMEmbedder:
-    embedder = MiniLMEmbedder()
+def minilm() -> Embedder:
+    embedder = make_embedder(load_settings())
     embedder.embed(["warm up"])
     return embedder
 
 
 @pytest.mark.slow
-def test_real_embeddings_detect_off_topic_batch(minilm: MiniLMEmbedder) -> None:
+def test_real_embeddings_detect_off_topic_batch(minilm: Embedder) -> None:
     course = course_questions()
     assert len(course) >= 60
     config = MonitorConfig()
@@ -120,7 +122,7 @@ def test_real_embeddings_detect_off_topic_batch(minilm: MiniLMEmbedder) -> None:
 
 
 @pytest.mark.slow
-def test_cli_drift_on_a_log_with_an_off_topic_day(write_log, minilm: MiniLMEmbedder) -> None:  # type: ignore[no-untyped-def]
+def test_cli_drift_on_a_log_with_an_off_topic_day(write_log, minilm: Embedder) -> None:  # type: ignore[no-untyped-def]
     course = course_questions()
     old = [{"question": q, "ago": timedelta(days=2), "top_score": 0.6} for q in course[:30]]
     new = [{"question": q, "top_score": 0.15, "abstained": True} for q in OFF_TOPIC]
