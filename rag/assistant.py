@@ -17,7 +17,13 @@ from typing import Any
 
 from rag.ab import DEFAULT_ARM, AssignmentLog, arm_overrides
 from rag.answer import Answer, Passage, SafetyReport, Usage
-from rag.components import go_offline, make_embedder, make_generator, make_guards
+from rag.components import (
+    go_offline,
+    make_embedder,
+    make_generator,
+    make_guards,
+    make_ingestor,
+)
 from rag.compose import compose
 from rag.conversation import resolve
 from rag.embeddings import Embedder
@@ -26,7 +32,7 @@ from rag.events import FinalEvent, StreamEvent, TokenEvent
 from rag.generation import Generator, LogitsProcessor
 from rag.grounding import GroundingChecker, mentioned_only_as_example
 from rag.index import REBUILD_HINT, FileRecord, IndexStore, manifest_settings_problem
-from rag.ingest import Ingestor, IngestReport, ProgressCallback
+from rag.ingest import IngestReport, ProgressCallback
 from rag.prompting import build_prompt
 from rag.retrieval import HybridRetriever
 from rag.settings import Settings, load_settings
@@ -79,13 +85,6 @@ class Assistant:
         bot.open_index()
         return bot
 
-    @property
-    def chunking(self) -> dict[str, Any]:
-        return {
-            "max_chars": self.settings.chunk_max_chars,
-            "overlap_chars": self.settings.chunk_overlap_chars,
-        }
-
     # -- index ---------------------------------------------------------------------------
 
     def open_index(self) -> None:
@@ -98,7 +97,7 @@ class Assistant:
             self.ingest()
             return
         manifest = self.store.read_manifest()
-        problem = manifest_settings_problem(manifest, self.embedder.name, self.chunking)
+        problem = manifest_settings_problem(manifest, self.embedder.name, self.settings.chunking)
         if problem:
             raise IndexCorrupt(f"{problem} {REBUILD_HINT}")
         self._load_retriever()
@@ -125,14 +124,7 @@ class Assistant:
     ) -> IngestReport:
         """Index new or changed documents (default: `kb_paths`) and start using them."""
         with self._ingest_lock:
-            ingestor = Ingestor(
-                self.store,
-                self.embedder,
-                self.chunking,
-                max_file_bytes=self.settings.max_file_bytes,
-                report_dir=self.settings.data_dir / "reports",
-            )
-            report = ingestor.run(
+            report = make_ingestor(self.settings, self.embedder).run(
                 list(paths or self.settings.kb_paths), rebuild=rebuild, on_progress=on_progress
             )
             self._load_retriever()

@@ -12,6 +12,8 @@ from rag.embeddings import (
     SentenceTransformerEmbedder,
 )
 from rag.generation import LlamaCppGenerator
+from rag.index import IndexStore
+from rag.ingest import Ingestor
 from rag.paths import bundled_embedding_path, bundled_llm_path
 from rag.settings import Settings
 
@@ -40,6 +42,17 @@ def make_generator(settings: Settings) -> LlamaCppGenerator:
         n_threads=settings.n_threads,
         seed=settings.seed,
         extra_buffers=settings.llm_extra_buffers,
+    )
+
+
+def make_ingestor(settings: Settings, embedder: Embedder) -> Ingestor:
+    """The ingestor that keeps the settings' index in step with the documents."""
+    return Ingestor(
+        IndexStore(settings.index_dir),
+        embedder,
+        settings.chunking,
+        max_file_bytes=settings.max_file_bytes,
+        report_dir=settings.data_dir / "reports",
     )
 
 

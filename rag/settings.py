@@ -141,6 +141,11 @@ class Settings(BaseSettings):
         return tuple(sources)
 
     @property
+    def chunking(self) -> dict[str, int]:
+        """The chunking settings an index is built with (recorded in its manifest)."""
+        return {"max_chars": self.chunk_max_chars, "overlap_chars": self.chunk_overlap_chars}
+
+    @property
     def index_dir(self) -> Path:
         return self.data_dir / "index"
 

@@ -24,20 +24,13 @@ def ingest(ctx: click.Context, paths: tuple[Path, ...], rebuild: bool, as_json: 
     Unchanged files are skipped, removed files leave the index, and a data-quality
     report is printed and saved next to the index.
     """
-    from rag.components import go_offline, make_embedder
-    from rag.index import IndexStore
-    from rag.ingest import Ingestor
+    from rag.components import go_offline, make_embedder, make_ingestor
 
     go_offline()
     settings = settings_from(ctx)
-    ingestor = Ingestor(
-        IndexStore(settings.index_dir),
-        make_embedder(settings),
-        {"max_chars": settings.chunk_max_chars, "overlap_chars": settings.chunk_overlap_chars},
-        max_file_bytes=settings.max_file_bytes,
-        report_dir=settings.data_dir / "reports",
+    report = make_ingestor(settings, make_embedder(settings)).run(
+        list(paths) or settings.kb_paths, rebuild=rebuild
     )
-    report = ingestor.run(list(paths) or settings.kb_paths, rebuild=rebuild)
     click.echo(report.model_dump_json(indent=2) if as_json else report.to_markdown())
 
 
