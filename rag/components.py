@@ -16,6 +16,7 @@ from rag.index import IndexStore
 from rag.ingest import Ingestor
 from rag.paths import bundled_embedding_path, bundled_llm_path
 from rag.settings import Settings
+from rag.weights import weights_to_load
 
 
 def go_offline() -> None:
@@ -36,12 +37,16 @@ def make_embedder(settings: Settings) -> Embedder:
 
 
 def make_generator(settings: Settings) -> LlamaCppGenerator:
+    source = settings.llm_path or bundled_llm_path()
+    loaded = weights_to_load(source, settings.data_dir / "models", settings.llm_requantize)
     return LlamaCppGenerator(
-        settings.llm_path or bundled_llm_path(),
+        loaded,
         n_ctx=settings.n_ctx,
         n_threads=settings.n_threads,
+        n_threads_batch=settings.n_threads_batch,
         seed=settings.seed,
         extra_buffers=settings.llm_extra_buffers,
+        name=source.name if loaded == source else f"{source.name} (as {settings.llm_requantize})",
     )
 
 

@@ -43,12 +43,15 @@ def load_llama(
     *,
     n_ctx: int = 2048,
     n_threads: int | None = None,
+    n_threads_batch: int | None = None,
     seed: int = 0,
     vocab_only: bool = False,
     extra_buffers: bool = False,
 ) -> Any:
     """Load a GGUF with llama-cpp-python, turning failures into ModelLoadError.
 
+    Threads: `n_threads` (generation) defaults to half the cores, `n_threads_batch`
+    (prompt evaluation, a short burst of matrix work) to all of them.
     `extra_buffers=False` disables llama.cpp's extra weight buffer types (repacking, AMX).
     Some CPU builds crash in those kernels on batched prompt evaluation inside sandboxes;
     llama-cpp-python does not expose the switch, so it is set on the default parameters
@@ -63,6 +66,7 @@ def load_llama(
     import llama_cpp.llama as llama_module
 
     threads = n_threads or max(1, (os.cpu_count() or 2) // 2)
+    batch_threads = n_threads_batch or os.cpu_count() or 1
     with _load_lock:
         original = llama_module.llama_cpp.llama_model_default_params
 
@@ -78,7 +82,7 @@ def load_llama(
                 model_path=str(model_path),
                 n_ctx=n_ctx,
                 n_threads=threads,
-                n_threads_batch=threads,
+                n_threads_batch=batch_threads,
                 seed=seed,
                 vocab_only=vocab_only,
                 verbose=False,
@@ -147,19 +151,26 @@ class LlamaCppGenerator:
         *,
         n_ctx: int = 2048,
         n_threads: int | None = None,
+        n_threads_batch: int | None = None,
         seed: int = 0,
         extra_buffers: bool = False,
+        name: str | None = None,
     ) -> None:
         import llama_cpp
         from llama_cpp.llama_chat_format import Jinja2ChatFormatter
 
         self._llm = load_llama(
-            model_path, n_ctx=n_ctx, n_threads=n_threads, seed=seed, extra_buffers=extra_buffers
+            model_path,
+            n_ctx=n_ctx,
+            n_threads=n_threads,
+            n_threads_batch=n_threads_batch,
+            seed=seed,
+            extra_buffers=extra_buffers,
         )
         self._lock = threading.Lock()
         self._llama_cpp = llama_cpp
         self.model_path = model_path
-        self.name = model_path.name
+        self.name = name or model_path.name
         self.n_ctx = n_ctx
         self.seed = seed
         self.n_vocab = int(self._llm.n_vocab())

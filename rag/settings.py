@@ -55,7 +55,19 @@ class Settings(BaseSettings):
     generator: Literal["llama-cpp"] = "llama-cpp"
     n_ctx: int = Field(2048, ge=512)
     n_threads: int | None = Field(
-        None, ge=1, description="None = half the cores (llama.cpp default)."
+        None, ge=1, description="Generation threads; None = half the cores (llama.cpp default)."
+    )
+    n_threads_batch: int | None = Field(
+        None,
+        ge=1,
+        description="Prompt-evaluation threads; None = all cores. Prompt evaluation is a "
+        "short burst of matrix work that sets the time to first token.",
+    )
+    llm_requantize: Literal["off", "q8_0"] = Field(
+        "q8_0",
+        description="Load an 8-bit copy of a model whose format lacks llama.cpp's fast "
+        "batched kernels (the bundled Q4_1 model), made once in data_dir/models; models "
+        "over 1 GiB are left as they are. 'off' loads the file as it is.",
     )
     llm_extra_buffers: bool = Field(
         False,
