@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+import json
+import logging
+import os
 import re
 import threading
+import zipfile
 from collections.abc import Sequence
 from itertools import pairwise
 from pathlib import Path
@@ -14,6 +18,8 @@ import numpy as np
 import numpy.typing as npt
 
 from rag.errors import ModelLoadError
+
+log = logging.getLogger(__name__)
 
 Vectors = npt.NDArray[np.float32]
 
@@ -110,3 +116,52 @@ class CachedEmbedder:
                 self._cache.update(zip(missing, self.inner.embed(missing), strict=True))
             rows = [self._cache[t] for t in texts]
         return np.asarray(rows, dtype=np.float32).reshape(len(texts), self.dim)
+
+    def missing(self, texts: Sequence[str]) -> list[str]:
+        """The texts that would need embedding."""
+        with self._lock:
+            return [t for t in dict.fromkeys(texts) if t not in self._cache]
+
+    def save(self, path: Path, texts: Sequence[str]) -> None:
+        """Write the vectors of `texts` (embedding any missing) to `path`, atomically."""
+        vectors = self.embed(texts)
+        partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
+        try:
+            with partial.open("wb") as handle:
+                np.savez(
+                    handle,
+                    model=np.array(self.name),
+                    texts=np.array(json.dumps(list(texts))),
+                    vectors=vectors,
+                )
+            os.replace(partial, path)
+        finally:
+            partial.unlink(missing_ok=True)
+
+    def load(self, path: Path) -> int:
+        """Add the vectors saved at `path` if they are this model's; returns how many.
+
+        A missing, damaged or other model's file adds nothing: it is only a cache.
+        """
+        try:
+            with np.load(path, allow_pickle=False) as saved:
+                model, vectors = str(saved["model"]), saved["vectors"]
+                texts = json.loads(str(saved["texts"]))
+        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as exc:
+            if path.exists():
+                log.warning("ignoring the embedding cache %s: %s", path, exc)
+            return 0
+        if (
+            model != self.name
+            or not isinstance(texts, list)
+            or vectors.shape != (len(texts), self.dim)
+        ):
+            return 0
+        with self._lock:
+            if len(self._cache) + len(texts) > self.max_entries:
+                return 0
+            self._cache.update(
+                (str(t), np.asarray(v, dtype=np.float32))
+                for t, v in zip(texts, vectors, strict=True)
+            )
+        return len(texts)

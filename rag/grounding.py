@@ -70,6 +70,29 @@ def is_claim(sentence: str) -> bool:
 DECLINE_MARKERS = ("do not cover", "does not cover", "don't cover", "not covered", "no information")
 
 
+def evidence_sentences(section: str, text: str) -> list[str]:
+    """What a passage's support is measured against: its sentences, quotes removed."""
+    evidence = without_quotes(f"{section}. {text}")
+    return split_sentences(evidence) or [evidence]
+
+
+def quote_candidates(section: str, text: str) -> list[tuple[str, str]]:
+    """(sentence, the text embedded for it) for each sentence a quote may use."""
+    return [
+        (sentence, f"{section}: {sentence}")
+        for sentence in split_sentences(text)
+        if len(sentence.split()) >= 4
+    ]
+
+
+def grounding_texts(section: str, text: str) -> list[str]:
+    """Every text grounding embeds for a passage, so they can be embedded ahead of time."""
+    return [
+        *evidence_sentences(section, text),
+        *(context for _, context in quote_candidates(section, text)),
+    ]
+
+
 class GroundedText(BaseModel):
     text: str
     sentences: list[SentenceCheck]
@@ -95,14 +118,14 @@ class GroundingChecker:
         if not sentences or not passages:
             return np.zeros((len(sentences), len(passages)))
         evidence = [without_quotes(f"{p.section}. {p.text}") for p in passages]
-        evidence_sentences = [split_sentences(e) or [e] for e in evidence]
-        flat = [s for group in evidence_sentences for s in group]
+        groups = [evidence_sentences(p.section, p.text) for p in passages]
+        flat = [s for group in groups for s in group]
         vectors = self.embedder.embed([*sentences, *flat])
         sentence_vectors, flat_vectors = vectors[: len(sentences)], vectors[len(sentences) :]
         similarity = sentence_vectors @ flat_vectors.T
         support = np.zeros((len(sentences), len(passages)))
         offset = 0
-        for j, group in enumerate(evidence_sentences):
+        for j, group in enumerate(groups):
             semantic = similarity[:, offset : offset + len(group)].max(axis=1)
             offset += len(group)
             evidence_terms = set(terms(evidence[j]))
@@ -194,13 +217,13 @@ class GroundingChecker:
     ) -> GroundedText | None:
         """Quote the course sentences that best answer the question, or None if none do."""
         candidates: list[tuple[int, str]] = []
+        context: list[str] = []
         for j, passage in enumerate(passages):
-            for sentence in split_sentences(passage.text):
-                if len(sentence.split()) >= 4:
-                    candidates.append((j, sentence))
+            for sentence, embedded in quote_candidates(passage.section, passage.text):
+                candidates.append((j, sentence))
+                context.append(embedded)
         if not candidates:
             return None
-        context = [f"{passages[j].section}: {s}" for j, s in candidates]
         vectors = self.embedder.embed([question, *context])
         similarity = vectors[1:] @ vectors[0]
         question_terms = set(terms(question))
