@@ -60,7 +60,14 @@ class Timings(BaseModel):
     safety_s: float = 0.0
     retrieval_s: float = 0.0
     generation_s: float = 0.0
-    first_token_s: float | None = None
+    first_token_s: float | None = Field(
+        None, description="Until the model's first generated token (prompt evaluation)."
+    )
+    first_text_s: float | None = Field(
+        None,
+        description="Until the reader saw the first words of the answer: the course quote "
+        "when one opens the answer, else the first generated token.",
+    )
     grounding_s: float = 0.0
 
 

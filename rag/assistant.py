@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from rag.ab import DEFAULT_ARM, AssignmentLog, arm_overrides
-from rag.answer import Answer, Passage, SafetyReport, Usage
+from rag.answer import Answer, Passage, SafetyReport, Timings, Usage
 from rag.components import (
     go_offline,
     make_embedder,
@@ -24,13 +24,14 @@ from rag.components import (
     make_guards,
     make_ingestor,
 )
-from rag.compose import compose
+from rag.compose import compose, quoted_part
 from rag.conversation import resolve
 from rag.embeddings import Embedder
 from rag.errors import ConfigError, IndexCorrupt, IndexMissing, InvalidQuestion
-from rag.events import FinalEvent, StreamEvent, TokenEvent
+from rag.events import FinalEvent, QuoteEvent, StreamEvent, TokenEvent
 from rag.generation import Generator, LogitsProcessor
-from rag.grounding import GroundingChecker, mentioned_only_as_example
+from rag.grounding import GroundedText, GroundingChecker, mentioned_only_as_example
+from rag.grounding_cache import prime_grounding_vectors
 from rag.index import REBUILD_HINT, FileRecord, IndexStore, manifest_settings_problem
 from rag.ingest import IngestReport, ProgressCallback
 from rag.prompting import build_prompt
@@ -114,6 +115,7 @@ class Assistant:
             candidate_k=self.settings.candidate_k,
             rrf_k=self.settings.rrf_k,
         )
+        prime_grounding_vectors(self.embedder, data.chunks, self.settings.index_dir)
 
     def ingest(
         self,
@@ -216,7 +218,15 @@ class Assistant:
         settings = load_settings(
             **{**self.settings.model_dump(), **overrides, "ab": {"enabled": False}}
         )
-        llm_keys = ("llm_path", "n_ctx", "n_threads", "seed", "llm_extra_buffers")
+        llm_keys = (
+            "llm_path",
+            "n_ctx",
+            "n_threads",
+            "n_threads_batch",
+            "seed",
+            "llm_extra_buffers",
+            "llm_requantize",
+        )
         same_model = all(getattr(settings, k) == getattr(self.settings, k) for k in llm_keys)
         generator = self.generator if same_model else make_generator(settings)
         child = Assistant(
@@ -312,6 +322,16 @@ class Assistant:
             passages_offered=len(usable),
             passages_in_prompt=len(plan.passages),
         )
+        quote = None
+        if self._quote_first():
+            t = time.perf_counter()
+            quote = self.grounding.extract(
+                answer.resolved_question, plan.passages, self.settings.extractive_min_similarity
+            )
+            timings.grounding_s += time.perf_counter() - t
+            if quote is not None and self._passes_output_guard(quoted_part(quote), timings):
+                timings.first_text_s = time.perf_counter() - started
+                yield QuoteEvent(text=quoted_part(quote))
         processor = self._watermark_processor()
         t = time.perf_counter()
         with self._generation_lock:
@@ -334,14 +354,16 @@ class Assistant:
             if result.first_token_s is None
             else time.perf_counter() - started - (timings.generation_s - result.first_token_s)
         )
+        if timings.first_text_s is None:
+            timings.first_text_s = timings.first_token_s
         answer.raw_text = result.text
         answer.generated_token_ids = result.token_ids
         answer.usage.prompt_tokens = result.prompt_tokens
         answer.usage.completion_tokens = len(result.token_ids)
 
         t = time.perf_counter()
-        self._ground(answer, plan.passages, result.finish_reason)
-        timings.grounding_s = time.perf_counter() - t
+        self._ground(answer, plan.passages, result.finish_reason, quote)
+        timings.grounding_s += time.perf_counter() - t
         shows_generated_text = not (answer.abstained or answer.extractive)
         if processor is not None and shows_generated_text:
             answer.watermark = self._detect(result.token_ids)
@@ -376,7 +398,29 @@ class Assistant:
                 report.passages.append(verdict)
         return kept
 
-    def _ground(self, answer: Answer, passages: list[Passage], finish_reason: str) -> None:
+    def _quote_first(self) -> bool:
+        return (
+            self.settings.answer_mode == "quote-and-generate"
+            and self.settings.grounding == "remove"
+        )
+
+    def _passes_output_guard(self, text: str, timings: Timings) -> bool:
+        if self.output_guard is None:
+            return True
+        t = time.perf_counter()
+        verdict = self.output_guard.check(text)
+        timings.safety_s += time.perf_counter() - t
+        return bool(verdict.allowed and verdict.action == "allow")
+
+    def _ground(
+        self,
+        answer: Answer,
+        passages: list[Passage],
+        finish_reason: str,
+        quote: GroundedText | None,
+    ) -> None:
+        """Turn the raw draft into the shown answer. `quote` is the opening course quote
+        already chosen in quote-first mode (None otherwise, or when nothing matched)."""
         raw = answer.raw_text.strip()
         if finish_reason == "length":
             raw = drop_unfinished_sentence(raw)
@@ -388,13 +432,9 @@ class Assistant:
             answer.abstained = not raw
             return
         grounded = self.grounding.check(raw, passages, self.settings.grounding)
-        quote_first = (
-            self.settings.answer_mode == "quote-and-generate"
-            and self.settings.grounding == "remove"
-        )
+        quote_first = self._quote_first()
         supported = any(s.supported for s in grounded.sentences)
-        quote = None
-        if quote_first or (not supported and self.settings.extractive_fallback):
+        if not quote_first and not supported and self.settings.extractive_fallback:
             quote = self.grounding.extract(
                 answer.resolved_question, passages, self.settings.extractive_min_similarity
             )

@@ -26,6 +26,11 @@ class Composition(BaseModel):
     generated: int
 
 
+def quoted_part(quote: GroundedText, n: int = 1) -> str:
+    """The quote as it opens the answer: its sentences, then its citation number."""
+    return " ".join(s.text for s in quote.sentences) + f" [{n}]"
+
+
 def _redundant(sentence: str, quoted_terms: set[str]) -> bool:
     own = set(terms(sentence))
     return bool(own) and len(own & quoted_terms) / len(own) >= REDUNDANT_OVERLAP
@@ -50,7 +55,7 @@ def compose(quote: GroundedText | None, generated: GroundedText, max_generated: 
     quoted_terms: set[str] = set()
     if quote is not None:
         n = cite(quote.citations[0])
-        parts.append(" ".join(s.text for s in quote.sentences) + f" [{n}]")
+        parts.append(quoted_part(quote, n))
         quoted_terms = {t for s in quote.sentences for t in terms(s.text)}
         checks.extend(s.model_copy(update={"citation": n}) for s in quote.sentences)
 

@@ -1,4 +1,5 @@
-"""What `Assistant.stream` yields: text as it is generated, then the final Answer."""
+"""What `Assistant.stream` yields: the opening course quote, the model's draft as it is
+generated, then the final Answer."""
 
 from __future__ import annotations
 
@@ -7,6 +8,18 @@ from typing import Literal
 from pydantic import BaseModel
 
 from rag.answer import Answer
+
+
+class QuoteEvent(BaseModel):
+    """The course sentences the answer opens with, known before the model starts.
+
+    Sent at once in "quote-and-generate" mode, after the output guard passed them, so the
+    reader starts reading while the model evaluates its prompt. The final answer begins
+    with exactly this text, unless the whole answer is then withheld.
+    """
+
+    kind: Literal["quote"] = "quote"
+    text: str
 
 
 class TokenEvent(BaseModel):
@@ -22,4 +35,4 @@ class FinalEvent(BaseModel):
     answer: Answer
 
 
-StreamEvent = TokenEvent | FinalEvent
+StreamEvent = QuoteEvent | TokenEvent | FinalEvent

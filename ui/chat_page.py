@@ -1,7 +1,8 @@
 """The Chat tab: streamed answers, the grounded final text, sources, badges and feedback.
 
-Tokens stream into a draft bubble; the final Answer's text then replaces the draft because
-the grounding check may have removed sentences. Generation events share one concurrency
+The course quote that opens an answer appears first, before the model has evaluated its
+prompt; the model's tokens then stream into a draft below it, and the final Answer's text
+replaces the bubble because the grounding check may have removed sentences. Generation events share one concurrency
 group of size 1, so llama.cpp never runs on two threads at once.
 """
 
@@ -40,8 +41,13 @@ def _message(role: str, content: str) -> Message:
 
 def timing_status(answer: Answer) -> str:
     t = answer.timings
-    first = f", first token after {t.first_token_s:.1f} s" if t.first_token_s is not None else ""
-    return f"Answered in {t.total_s:.1f} s{first}."
+    firsts = []
+    if t.first_text_s is not None and t.first_text_s != t.first_token_s:
+        firsts.append(f"first words after {t.first_text_s:.1f} s")
+    if t.first_token_s is not None:
+        firsts.append(f"first generated token after {t.first_token_s:.1f} s")
+    detail = f", {', '.join(firsts)}" if firsts else ""
+    return f"Answered in {t.total_s:.1f} s{detail}."
 
 
 class ChatHandlers:
@@ -78,13 +84,17 @@ class ChatHandlers:
         messages += [_message("user", text), _message("assistant", "…")]
         yield messages, "", questions, turn_ids, "Thinking…"
         answer: Answer | None = None
-        draft = ""
+        draft = quote = ""
         events = bot.stream(text, history=list(questions) or None, session_id=session_id)
         try:
             for event in events:
-                if event.kind == "token":
+                if event.kind == "quote":
+                    quote = event.text
+                    messages[-1] = _message("assistant", draft_markdown(draft, quote))
+                    yield messages, "", questions, turn_ids, "Quoting the course…"
+                elif event.kind == "token":
                     draft += event.text
-                    messages[-1] = _message("assistant", draft_markdown(draft))
+                    messages[-1] = _message("assistant", draft_markdown(draft, quote))
                     yield messages, "", questions, turn_ids, "Generating…"
                 elif event.kind == "final":
                     answer = event.answer

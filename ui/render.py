@@ -103,10 +103,18 @@ def answer_markdown(answer: Answer) -> str:
     return "\n\n".join(parts)
 
 
-def draft_markdown(draft: str) -> str:
-    """The bubble while tokens stream in; the grounded final text replaces it."""
-    note = "drafting… each sentence is checked against the sources when done"
-    return f"{draft}▌\n\n<small>_{note}_</small>"
+def draft_markdown(draft: str, quote: str = "") -> str:
+    """The bubble while the answer is being made; the grounded final text replaces it.
+
+    The course quote that opens the answer is shown as it will stand; the model's draft
+    below it is marked as unchecked, because grounding may still remove any of it.
+    """
+    if not quote:
+        note = "drafting… each sentence is checked against the sources when done"
+        return f"{draft}▌\n\n<small>_{note}_</small>"
+    note = "the model is adding to the course's words; its sentences are checked first"
+    unchecked = f"\n\n<small>unchecked draft: {draft}▌</small>" if draft else ""
+    return f"{quote}{unchecked}\n\n<small>_{note}_</small>"
 
 
 def answer_json(answer: Answer) -> dict[str, Any]:

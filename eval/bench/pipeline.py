@@ -53,6 +53,7 @@ class Pair(BaseModel):
     raw_s: float
     pipeline_s: float
     first_token_s: float | None
+    first_text_s: float | None
     stages: dict[str, float]
 
     @property
@@ -104,6 +105,7 @@ def overhead(bot: Assistant, rounds: int) -> dict[str, Any]:
                 raw_s=raw,
                 pipeline_s=answer.timings.total_s,
                 first_token_s=answer.timings.first_token_s,
+                first_text_s=answer.timings.first_text_s,
                 stages={
                     "safety_s": answer.timings.safety_s,
                     "retrieval_s": answer.timings.retrieval_s,
@@ -115,6 +117,7 @@ def overhead(bot: Assistant, rounds: int) -> dict[str, Any]:
     if not pairs:
         return {"pairs": [], "note": "every benchmark question abstained or was refused"}
     first_tokens = [p.first_token_s for p in pairs if p.first_token_s is not None]
+    first_texts = [p.first_text_s for p in pairs if p.first_text_s is not None]
     return {
         "pairs": [p.model_dump() for p in pairs],
         "median_raw_s": statistics.median(p.raw_s for p in pairs),
@@ -122,10 +125,68 @@ def overhead(bot: Assistant, rounds: int) -> dict[str, Any]:
         "median_overhead_pct": (statistics.median(p.ratio for p in pairs) - 1) * 100,
         "median_tokens": statistics.median(p.tokens for p in pairs),
         "warm_first_token_p50_s": percentile(first_tokens, 50),
+        "warm_first_token_p95_s": percentile(first_tokens, 95),
+        "warm_first_text_p50_s": percentile(first_texts, 50),
+        "median_prompt_tokens": statistics.median(p.prompt_tokens for p in pairs),
         "tokens_per_s_raw": statistics.median(p.tokens / p.raw_s for p in pairs),
         "median_stages_s": {
             stage: statistics.median(p.stages[stage] for p in pairs) for stage in pairs[0].stages
         },
+    }
+
+
+def _time_weights(path: Path, settings: Settings, prompt: list[int], rounds: int) -> list[float]:
+    """Prompt-evaluation seconds for `prompt`, `rounds` times, on a freshly loaded model."""
+    from rag.generation import load_llama
+
+    llama = load_llama(
+        path,
+        n_ctx=settings.n_ctx,
+        n_threads=settings.n_threads,
+        n_threads_batch=settings.n_threads_batch,
+        extra_buffers=settings.llm_extra_buffers,
+    )
+    samples = []
+    try:
+        for _ in range(rounds):
+            llama.reset()
+            started = time.perf_counter()
+            llama.eval(prompt)
+            samples.append(time.perf_counter() - started)
+    finally:
+        llama.close()
+    return samples
+
+
+def weights_comparison(bot: Assistant, rounds: int = 5) -> dict[str, Any]:
+    """Prompt evaluation on the configured GGUF against the file actually loaded (the 8-bit
+    copy, see rag/weights.py), same prompt, alternating so noise hits both alike."""
+    from rag.paths import bundled_llm_path
+
+    generator = bot.generator
+    assert isinstance(generator, LlamaCppGenerator)
+    source = bot.settings.llm_path or bundled_llm_path()
+    loaded = generator.model_path
+    if loaded == source:
+        return {"note": "the configured file is loaded as it is", "file": source.name}
+    kb_text = " ".join(
+        p.read_text(errors="replace")
+        for folder in bot.settings.kb_paths
+        for p in sorted(Path(folder).rglob("*.md"))
+    )
+    prompt = generator.llama.tokenize(kb_text.encode())[:600]
+    original: list[float] = []
+    converted: list[float] = []
+    for _ in range(rounds):
+        original += _time_weights(source, bot.settings, prompt, 1)
+        converted += _time_weights(loaded, bot.settings, prompt, 1)
+    return {
+        "prompt_tokens": len(prompt),
+        "original": source.name,
+        "loaded": loaded.name,
+        "original_median_s": statistics.median(original),
+        "loaded_median_s": statistics.median(converted),
+        "speedup": statistics.median(original) / statistics.median(converted),
     }
 
 
@@ -192,6 +253,7 @@ def run(settings: Settings, out: Path, rounds: int = 8, cold_runs: int = 2) -> d
         "command": " ".join(sys.argv),
         "machine": machine_info(),
         "overhead_128_tokens": overhead(bot, rounds),
+        "weights": weights_comparison(bot),
         "retrieval": retrieval_latency(bot, questions),
         "ingestion": ingestion(bot),
         "cold_start": cold_start(settings.data_dir, cold_runs),
@@ -199,6 +261,16 @@ def run(settings: Settings, out: Path, rounds: int = 8, cold_runs: int = 2) -> d
     (out / "pipeline.json").write_text(json.dumps(result, indent=2, default=str))
     (out / "pipeline.md").write_text(to_markdown(result))
     return result
+
+
+def weights_row(w: dict[str, Any]) -> str:
+    if "speedup" not in w:
+        return f"| weights | {w.get('note', 'not measured')} |"
+    return (
+        f"| prompt evaluation, {w['prompt_tokens']} tokens: {w['original']} vs {w['loaded']} "
+        f"(median) | {w['original_median_s']:.2f} vs {w['loaded_median_s']:.2f} s: "
+        f"{w['speedup']:.2f}x |"
+    )
 
 
 def to_markdown(result: dict[str, Any]) -> str:
@@ -224,7 +296,12 @@ def to_markdown(result: dict[str, Any]) -> str:
             f"| pipeline overhead (median of paired ratios) | {f(o['median_overhead_pct'], 1)} % |",
             f"| answer length (median tokens, cap 128) | {f(o['median_tokens'], 0)} |",
             f"| raw generation speed (median) | {f(o['tokens_per_s_raw'], 1)} tokens/s |",
-            f"| warm time to first token (p50) | {f(o['warm_first_token_p50_s'])} s |",
+            f"| prompt length (median tokens) | {f(o.get('median_prompt_tokens'), 0)} |",
+            f"| warm time to first generated token p50 / p95 | "
+            f"{f(o['warm_first_token_p50_s'])} / {f(o.get('warm_first_token_p95_s'))} s |",
+            f"| warm time to the first words shown (p50; the course quote) | "
+            f"{f(o.get('warm_first_text_p50_s'))} s |",
+            weights_row(result.get("weights", {})),
             "| pipeline stages (median s): "
             + ", ".join(f"{k[:-2]} {v:.3f}" for k, v in o.get("median_stages_s", {}).items())
             + " | |",

@@ -7,7 +7,7 @@ from click.testing import CliRunner
 
 from rag import Assistant
 from rag.errors import IndexCorrupt, InvalidQuestion, ModelLoadError
-from rag.events import FinalEvent, TokenEvent
+from rag.events import FinalEvent, QuoteEvent, TokenEvent
 from rag.generation import LlamaCppGenerator
 
 pytestmark = pytest.mark.slow
@@ -52,14 +52,21 @@ def test_follow_up_question_uses_the_conversation(real_assistant: Assistant) -> 
     assert any("Concept Drift" in p.section for p in answer.passages[:2])
 
 
-def test_streaming_yields_tokens_then_the_logged_answer(real_assistant: Assistant) -> None:
+def test_streaming_yields_the_quote_then_tokens_then_the_logged_answer(
+    real_assistant: Assistant,
+) -> None:
     events = list(real_assistant.stream("What does a fairness audit examine?"))
+    assert isinstance(events[0], QuoteEvent)
     assert any(isinstance(e, TokenEvent) for e in events)
     final = events[-1]
     assert isinstance(final, FinalEvent)
+    assert final.answer.text.startswith(events[0].text)
+    timings = final.answer.timings
+    assert timings.first_text_s is not None and timings.first_token_s is not None
+    assert timings.first_text_s < timings.first_token_s
     row = next(r for r in real_assistant.turn_log.turns() if r["id"] == final.answer.turn_id)
     assert row["question"] == "What does a fairness audit examine?"
-    assert row["model"] == "SmolLM2-135M-Instruct.Q4_1.gguf" and row["settings_hash"]
+    assert row["model"] == "SmolLM2-135M-Instruct.Q4_1.gguf (as q8_0)" and row["settings_hash"]
 
 
 def test_bad_questions_get_clear_errors(real_assistant: Assistant) -> None:
