@@ -15,18 +15,12 @@ from safety.checks import CheckResult
 from safety.errors import SafetyModelError
 from safety.normalize import normalize
 from safety.toxicity.encoder import Encoder
+from safety.toxicity.identity import mask_identity_groups, mask_identity_words
 from safety.toxicity.train import BENIGN, WEIGHTS
 
 WINDOW_CHARS = 600
 MAX_SENTENCES = 6
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
-_IDENTITY_TERMS = re.compile(
-    r"\b(?:gay|lesbian|bisexual|queer|trans(?:gender)?|homosexual|muslims?|islam(?:ic)?|jews?|jewish"
-    r"|christians?|hindus?|sikhs?|buddhists?|atheists?|black|white|asian|latin[oax]s?|hispanic"
-    r"|arabs?|african|immigrants?|disabled|deaf|blind|autistic|women|woman|men|man|girls?|boys?"
-    r"|elderly|old|young|straight|nonbinary|non-binary)\b",
-    re.IGNORECASE,
-)
 
 
 def text_units(text: str) -> list[str]:
@@ -107,7 +101,7 @@ class ProfanityScorer:
         self._predict = predict_prob
 
     def __call__(self, texts: list[str]) -> list[float]:
-        masked = [_IDENTITY_TERMS.sub("person", text) for text in texts]
+        masked = [mask_identity_words(text) for text in texts]
         return [float(value) for value in self._predict(masked)]
 
 
@@ -132,7 +126,8 @@ class EmbeddedToxicity:
             return CheckResult(scores=dict.fromkeys(self.categories, 0.0))
         best: dict[str, float] = dict.fromkeys(self.categories, 0.0)
         culprit: dict[str, str] = {}
-        for unit, row in zip(units, self._classifier.scores(self._encode(units)), strict=True):
+        masked = [mask_identity_groups(unit) for unit in units]
+        for unit, row in zip(units, self._classifier.scores(self._encode(masked)), strict=True):
             for category, score in row.items():
                 if score > best[category]:
                     best[category], culprit[category] = score, unit

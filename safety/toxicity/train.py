@@ -27,12 +27,15 @@ from typing import Any
 import numpy as np
 
 from safety.toxicity.encoder import Encoder, load_encoder
+from safety.toxicity.identity import mask_identity_groups
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 SOURCE = DATA_DIR / "labelled_source.json"
 WEIGHTS = DATA_DIR / "harm_classifier.npz"
 BENIGN = "benign"
 FRAMES_PER_TASK = 4
+"""Each task is asked in this many request frames. A written benign question appears once,
+so it is weighted by the same number: every item the project wrote has the same say."""
 C_VALUE = 4.0
 
 
@@ -105,9 +108,11 @@ def train(encoder: Encoder, source_path: Path = SOURCE, out: Path = WEIGHTS) -> 
     pairs = expand(source)
     texts = [text for text, _ in pairs]
     labels = [label for _, label in pairs]
-    features = encoder(texts)
+    features = encoder([mask_identity_groups(text) for text in texts])
+    questions = set(source["benign_questions"])
+    weights = np.array([FRAMES_PER_TASK if text in questions else 1.0 for text in texts])
     model = LogisticRegression(C=C_VALUE, class_weight="balanced", max_iter=5000)
-    model.fit(features, labels)
+    model.fit(features, labels, sample_weight=weights)
     np.savez(
         out,
         coef=model.coef_.astype(np.float32),
