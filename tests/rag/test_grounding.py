@@ -1,6 +1,6 @@
 from rag.answer import Passage
 from rag.embeddings import HashingEmbedder
-from rag.grounding import GroundingChecker, mentioned_only_as_example
+from rag.grounding import GroundingChecker, mentioned_only_as_example, widen_quote
 from rag.text import split_sentences, without_quotes
 
 FIFA = Passage(
@@ -92,6 +92,54 @@ def test_extractive_fallback_quotes_the_best_sentence() -> None:
     assert quoted is not None
     assert "0.08" in quoted.text and quoted.citations[0].chunk_id == "err"
     assert checker.extract("Who painted the Mona Lisa?", [DRIFT], 0.9) is None
+
+
+WORKED = (
+    "Error rate is the fraction of wrong predictions.\n\n"
+    "Example: Out of 100 emails, the model labels 8 incorrectly. Error rate = 8/100 = 8%.\n\n"
+    "Accuracy is one minus the error rate. It misleads on imbalanced data.\n\n"
+    "Example: 99% of emails are not spam."
+)
+
+
+def test_a_quote_keeps_its_paragraph_and_the_example_after_it() -> None:
+    widened = widen_quote(WORKED, ["Example: Out of 100 emails, the model labels 8 incorrectly."])
+    assert widened == [
+        "Example: Out of 100 emails, the model labels 8 incorrectly.",
+        "Error rate = 8/100 = 8%.",
+    ]
+    widened = widen_quote(WORKED, ["Accuracy is one minus the error rate."])
+    assert widened == [
+        "Accuracy is one minus the error rate.",
+        "It misleads on imbalanced data.",
+        "Example: 99% of emails are not spam.",
+    ]
+
+
+def test_widening_stops_at_the_length_limit_but_keeps_the_chosen_sentences() -> None:
+    chosen = ["Accuracy is one minus the error rate."]
+    assert widen_quote(WORKED, chosen, max_chars=40) == chosen
+    assert widen_quote(WORKED, ["A sentence that is not in the passage."]) == [
+        "A sentence that is not in the passage."
+    ]
+
+
+def test_the_first_ranked_passage_is_preferred_by_a_small_margin() -> None:
+    first = DRIFT.model_copy(update={"text": "Data drift: input distribution changes over time."})
+    second = DRIFT.model_copy(
+        update={"chunk_id": "other", "text": "Data drift is when input distribution changes."}
+    )
+    question = "What is data drift?"
+    unbiased = checker.extract(question, [first, second], 0.1, top_bonus=0.0)
+    preferred = checker.extract(question, [first, second], 0.1, top_bonus=1.0)
+    assert unbiased is not None and preferred is not None
+    assert preferred.citations[0].chunk_id == first.chunk_id
+
+
+def test_the_bonus_never_picks_a_passage_with_nothing_similar_enough() -> None:
+    unrelated = DRIFT.model_copy(update={"chunk_id": "x", "text": "Bake the bread for an hour."})
+    quoted = checker.extract("What is the error rate?", [unrelated, ERRORS], 0.2, top_bonus=1.0)
+    assert quoted is not None and quoted.citations[0].chunk_id == "err"
 
 
 def test_text_helpers() -> None:
