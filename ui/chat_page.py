@@ -2,8 +2,9 @@
 
 The course quote that opens an answer appears first, before the model has evaluated its
 prompt; the model's tokens then stream into a draft below it, and the final Answer's text
-replaces the bubble because the grounding check may have removed sentences. Generation events share one concurrency
-group of size 1, so llama.cpp never runs on two threads at once.
+replaces the bubble because the grounding check may have removed sentences. Generation
+events share one concurrency group of size 1, so llama.cpp never runs on two threads at
+once.
 """
 
 from __future__ import annotations
