@@ -314,7 +314,10 @@ class Assistant:
 
         count = getattr(self.generator, "count_tokens", lambda s: len(s) // 3)
         plan = build_prompt(
-            answer.resolved_question, usable, count, self.settings.prompt_budget_tokens
+            answer.resolved_question,
+            usable[: self.settings.prompt_passages],
+            count,
+            self.settings.prompt_budget_tokens,
         )
         answer.usage = Usage(
             prompt_tokens=plan.prompt_tokens,
@@ -326,7 +329,7 @@ class Assistant:
         if self._quote_first():
             t = time.perf_counter()
             quote = self.grounding.extract(
-                answer.resolved_question, plan.passages, self.settings.extractive_min_similarity
+                answer.resolved_question, usable, self.settings.extractive_min_similarity
             )
             timings.grounding_s += time.perf_counter() - t
             if quote is not None and self._passes_output_guard(quoted_part(quote), timings):

@@ -85,6 +85,13 @@ class Settings(BaseSettings):
     chunk_overlap_chars: int = Field(120, ge=0)
 
     top_k: int = Field(4, ge=1, le=20)
+    prompt_passages: int = Field(
+        3,
+        ge=1,
+        description="The model reads at most this many of the top_k passages; the opening "
+        "quote may come from any of them. Each passage is ~120 prompt tokens, and prompt "
+        "evaluation sets the time to the first generated token.",
+    )
     candidate_k: int = Field(20, ge=1)
     rrf_k: int = Field(60, ge=1)
     min_dense_score: float = Field(

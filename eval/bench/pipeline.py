@@ -91,7 +91,7 @@ def overhead(bot: Assistant, rounds: int) -> dict[str, Any]:
         passages = [p for p in answer.passages if p.dense_score >= bot.settings.min_passage_score]
         plan = build_prompt(
             answer.resolved_question,
-            passages,
+            passages[: bot.settings.prompt_passages],
             generator.count_tokens,
             bot.settings.prompt_budget_tokens,
         )
