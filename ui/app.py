@@ -29,6 +29,7 @@ class AssistantLike(Protocol):
     """The part of `rag.Assistant` the web app uses."""
 
     turn_log: TurnLog
+    output_guard: Any
 
     def ask(
         self, question: str, *, history: Sequence[str] | None = None, session_id: str | None = None

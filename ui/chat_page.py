@@ -1,8 +1,9 @@
 """The Chat tab: streamed answers, the grounded final text, sources, badges and feedback.
 
 The course quote that opens an answer appears first, before the model has evaluated its
-prompt; the model's tokens then stream into a draft below it, and the final Answer's text
-replaces the bubble because the grounding check may have removed sentences. Generation
+prompt; the model's draft then appears below it sentence by sentence, each one only after
+the output guard passed it (rag/draft.py), and the final Answer's text replaces the
+bubble because the grounding check may have removed sentences. Generation
 events share one concurrency group of size 1, so llama.cpp never runs on two threads at
 once.
 """
@@ -16,6 +17,7 @@ from typing import Any
 import gradio as gr
 
 from rag.answer import Answer
+from rag.draft import DraftScreen, guard_screen
 from rag.errors import CoursebotError
 from ui.app import AssistantHolder, StillLoading
 from ui.feedback import record_feedback
@@ -85,7 +87,8 @@ class ChatHandlers:
         messages += [_message("user", text), _message("assistant", "…")]
         yield messages, "", questions, turn_ids, "Thinking…"
         answer: Answer | None = None
-        draft = quote = ""
+        quote = ""
+        draft = DraftScreen(guard_screen(bot.output_guard))
         events = bot.stream(text, history=list(questions) or None, session_id=session_id)
         try:
             for event in events:
@@ -94,8 +97,9 @@ class ChatHandlers:
                     messages[-1] = _message("assistant", draft_markdown(draft, quote))
                     yield messages, "", questions, turn_ids, "Quoting the course…"
                 elif event.kind == "token":
-                    draft += event.text
-                    messages[-1] = _message("assistant", draft_markdown(draft, quote))
+                    before = draft.shown
+                    if draft.feed(event.text) != before or not before:
+                        messages[-1] = _message("assistant", draft_markdown(draft, quote))
                     yield messages, "", questions, turn_ids, "Generating…"
                 elif event.kind == "final":
                     answer = event.answer

@@ -11,6 +11,7 @@ from pathlib import PurePath
 from typing import Any
 
 from rag.answer import Answer, Citation
+from rag.draft import DraftScreen
 
 NOT_IN_COURSE = "Not in the course documents"
 LOADING_MESSAGE = "The model and the course index are still loading: try again in a few seconds."
@@ -103,18 +104,26 @@ def answer_markdown(answer: Answer) -> str:
     return "\n\n".join(parts)
 
 
-def draft_markdown(draft: str, quote: str = "") -> str:
+def draft_markdown(draft: DraftScreen, quote: str = "") -> str:
     """The bubble while the answer is being made; the grounded final text replaces it.
 
-    The course quote that opens the answer is shown as it will stand; the model's draft
-    below it is marked as unchecked, because grounding may still remove any of it.
+    The course quote that opens the answer is shown as it will stand. The model's draft
+    is shown only as far as the output guard has screened it, one whole sentence at a
+    time, and marked as such, because grounding may still remove any of it.
     """
+    shown = draft.shown
+    withheld = (
+        f" ({draft.withheld} draft sentence{'s' if draft.withheld != 1 else ''} withheld "
+        "by the output guard)"
+        if draft.withheld
+        else ""
+    )
+    note = "the model is drafting; each sentence is screened before it is shown" + withheld
     if not quote:
-        note = "drafting… each sentence is checked against the sources when done"
-        return f"{draft}▌\n\n<small>_{note}_</small>"
+        return f"{shown} ▌\n\n<small>_{note}_</small>"
+    screened = f"\n\n<small>screened draft: {shown} ▌</small>" if shown else ""
     note = "the model is adding to the course's words; its sentences are checked first"
-    unchecked = f"\n\n<small>unchecked draft: {draft}▌</small>" if draft else ""
-    return f"{quote}{unchecked}\n\n<small>_{note}_</small>"
+    return f"{quote}{screened}\n\n<small>_{note}{withheld}_</small>"
 
 
 def answer_json(answer: Answer) -> dict[str, Any]:

@@ -62,9 +62,9 @@ def test_ask_stream_sources_and_feedback(page: Page, real_holder: AssistantHolde
     answer = ask(p, "What is data drift?")
     seen = p.evaluate("window.__chatTexts")
     assert any("adding to the course" in text for text in seen), "no quote before the draft"
-    assert any("unchecked draft" in text for text in seen), "the draft did not stream"
+    assert any("screened draft" in text for text in seen), "the draft did not stream"
     final = answer.inner_text()
-    assert "unchecked draft" not in final and "adding to" not in final and "Sources" in final
+    assert "screened draft" not in final and "adding to" not in final and "Sources" in final
     source = answer.locator("details.cb-source").first
     source.locator("summary").click()
     passage = source.locator("blockquote").inner_text()

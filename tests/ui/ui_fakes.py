@@ -39,6 +39,7 @@ class FakeAssistant:
         self.fail_after_tokens = fail_after_tokens
         self.lock = threading.Lock()
         self.streams_finished = 0
+        self.output_guard = None
 
     def _answer(self, question: str) -> Answer:
         q = question.lower()
