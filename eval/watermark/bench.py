@@ -23,6 +23,7 @@ from eval.watermark.questions import course_paragraphs, course_questions
 from rag.generation import LlamaCppGenerator, load_llama
 from rag.paths import bundled_llm_path
 from rag.settings import load_settings
+from rag.weights import weights_to_load
 from safety.watermark import GreenListDetector
 
 
@@ -40,7 +41,8 @@ def _arguments() -> argparse.Namespace:
 
 def _generate(args: argparse.Namespace, samples_path: Path) -> None:
     settings = load_settings()
-    path = settings.llm_path or bundled_llm_path()
+    source = settings.llm_path or bundled_llm_path()
+    path = weights_to_load(source, settings.data_dir / "models", settings.llm_requantize)
     generator = LlamaCppGenerator(path, n_ctx=2048, n_threads=args.threads, extra_buffers=False)
     vocab = load_llama(path, vocab_only=True)
     stop_ids = sorted(
