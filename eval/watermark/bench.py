@@ -74,6 +74,7 @@ def _generate(args: argparse.Namespace, samples_path: Path) -> None:
 def _summarise(args: argparse.Namespace, samples_path: Path) -> dict[str, Any]:
     settings = load_settings()
     path = settings.llm_path or bundled_llm_path()
+    generated_with = weights_to_load(path, settings.data_dir / "models", settings.llm_requantize)
     vocab = load_llama(path, vocab_only=True)
     detector = GreenListDetector(settings.watermark, int(vocab.n_vocab()))
     threshold = settings.watermark.z_threshold
@@ -88,6 +89,7 @@ def _summarise(args: argparse.Namespace, samples_path: Path) -> dict[str, Any]:
         "command": f"nice python -m eval.watermark.bench --n {args.n} --out {args.out}",
         "machine": f"{os.cpu_count()} cores, {platform.machine()}, {platform.python_version()}",
         "model": path.name,
+        "generated_with": generated_with.name,
         "watermark": {
             "gamma": config.gamma,
             "delta": config.delta,
