@@ -34,7 +34,7 @@ from rag.grounding import GroundedText, GroundingChecker, mentioned_only_as_exam
 from rag.grounding_cache import prime_grounding_vectors
 from rag.index import REBUILD_HINT, FileRecord, IndexStore, manifest_settings_problem
 from rag.ingest import IngestReport, ProgressCallback
-from rag.prompting import build_prompt
+from rag.prompting import PromptPlan, build_prompt
 from rag.retrieval import HybridRetriever
 from rag.settings import Settings, load_settings
 from rag.turnlog import TurnLog
@@ -312,13 +312,7 @@ class Assistant:
             yield FinalEvent(answer=self._finish(answer, started, logged_question, session_id, arm))
             return
 
-        count = getattr(self.generator, "count_tokens", lambda s: len(s) // 3)
-        plan = build_prompt(
-            answer.resolved_question,
-            usable[: self.settings.prompt_passages],
-            count,
-            self.settings.prompt_budget_tokens,
-        )
+        plan = self.plan_prompt(answer.resolved_question, usable)
         answer.usage = Usage(
             prompt_tokens=plan.prompt_tokens,
             budget_tokens=plan.budget_tokens,
@@ -332,9 +326,10 @@ class Assistant:
                 answer.resolved_question, usable, self.settings.extractive_min_similarity
             )
             timings.grounding_s += time.perf_counter() - t
-            if quote is not None and self._passes_output_guard(quoted_part(quote), timings):
+            opening = quoted_part(quote) if quote is not None else ""
+            if opening and self._passes_output_guard(opening, timings):
                 timings.first_text_s = time.perf_counter() - started
-                yield QuoteEvent(text=quoted_part(quote))
+                yield QuoteEvent(text=opening)
         processor = self._watermark_processor()
         t = time.perf_counter()
         with self._generation_lock:
@@ -400,6 +395,17 @@ class Assistant:
             else:
                 report.passages.append(verdict)
         return kept
+
+    def plan_prompt(self, question: str, usable: Sequence[Passage]) -> PromptPlan:
+        """The prompt for `question`: the first `prompt_passages` usable passages, within
+        the token budget."""
+        count = getattr(self.generator, "count_tokens", lambda s: len(s) // 3)
+        return build_prompt(
+            question,
+            usable[: self.settings.prompt_passages],
+            count,
+            self.settings.prompt_budget_tokens,
+        )
 
     def _quote_first(self) -> bool:
         return (

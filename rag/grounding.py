@@ -72,9 +72,9 @@ def widen_quote(
     """
     paragraphs = _paragraphs(passage_text)
     wanted = set(quoted)
-    holding = [i for i, sentences in enumerate(paragraphs) if wanted & set(sentences)]
-    if not holding or sum(1 for q in quoted if any(q in p for p in paragraphs)) < len(quoted):
+    if not wanted <= {s for sentences in paragraphs for s in sentences}:
         return quoted
+    holding = [i for i, sentences in enumerate(paragraphs) if wanted & set(sentences)]
     following = holding[-1] + 1
     if following < len(paragraphs) and paragraphs[following][0].lower().startswith("example"):
         holding.append(following)

@@ -34,6 +34,8 @@ def prime_grounding_vectors(embedder: Embedder, chunks: Sequence[Chunk], index_d
     texts = list(dict.fromkeys(t for c in chunks for t in grounding_texts(c.section, c.text)))
     if not texts or len(texts) > MAX_TEXTS:
         return 0
+    if not embedder.missing(texts):
+        return len(texts)
     path = index_dir / CACHE_FILE
     embedder.load(path)
     if embedder.missing(texts):

@@ -18,6 +18,9 @@ import os
 from pathlib import Path
 from typing import Literal
 
+from rag.errors import ModelLoadError
+from rag.generation import load_llama
+
 log = logging.getLogger(__name__)
 
 Requantize = Literal["off", "q8_0"]
@@ -37,11 +40,9 @@ def _cache_key(source: Path) -> str:
 
 def _file_type(source: Path) -> int | None:
     """The GGUF's `general.file_type`, read without loading the weights."""
-    import llama_cpp
-
     try:
-        llama = llama_cpp.Llama(model_path=str(source), vocab_only=True, verbose=False)
-    except (ValueError, RuntimeError, OSError):
+        llama = load_llama(source, vocab_only=True)
+    except ModelLoadError:
         return None
     try:
         value = llama.metadata.get("general.file_type")

@@ -97,9 +97,8 @@ class ChatHandlers:
                     messages[-1] = _message("assistant", draft_markdown(draft, quote))
                     yield messages, "", questions, turn_ids, "Quoting the course…"
                 elif event.kind == "token":
-                    before = draft.shown
-                    if draft.feed(event.text) != before or not before:
-                        messages[-1] = _message("assistant", draft_markdown(draft, quote))
+                    draft.feed(event.text)
+                    messages[-1] = _message("assistant", draft_markdown(draft, quote))
                     yield messages, "", questions, turn_ids, "Generating…"
                 elif event.kind == "final":
                     answer = event.answer

@@ -26,7 +26,6 @@ from pydantic import BaseModel
 from eval.bench.machine import machine_info
 from rag.assistant import Assistant
 from rag.generation import LlamaCppGenerator
-from rag.prompting import build_prompt
 from rag.settings import Settings
 
 QUESTIONS = [
@@ -90,12 +89,7 @@ def overhead(bot: Assistant, rounds: int) -> dict[str, Any]:
         if answer.abstained or answer.refused or not answer.usage.completion_tokens:
             continue
         passages = [p for p in answer.passages if p.dense_score >= bot.settings.min_passage_score]
-        plan = build_prompt(
-            answer.resolved_question,
-            passages[: bot.settings.prompt_passages],
-            generator.count_tokens,
-            bot.settings.prompt_budget_tokens,
-        )
+        plan = bot.plan_prompt(answer.resolved_question, passages)
         prompt_ids = generator.prompt_ids(plan.messages)
         raw = _raw_generation_seconds(generator, prompt_ids, answer.usage.completion_tokens)
         pairs.append(
