@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import os
+from pathlib import Path
 from typing import Any
 
 from rag.embeddings import (
@@ -11,12 +13,15 @@ from rag.embeddings import (
     HashingEmbedder,
     SentenceTransformerEmbedder,
 )
+from rag.errors import ModelLoadError
 from rag.generation import LlamaCppGenerator
 from rag.index import IndexStore
 from rag.ingest import Ingestor
 from rag.paths import bundled_embedding_path, bundled_llm_path
 from rag.settings import Settings
 from rag.weights import weights_to_load
+
+log = logging.getLogger(__name__)
 
 
 def go_offline() -> None:
@@ -37,17 +42,33 @@ def make_embedder(settings: Settings) -> Embedder:
 
 
 def make_generator(settings: Settings) -> LlamaCppGenerator:
+    """The configured GGUF, loaded through its 8-bit copy when there is one.
+
+    A copy that no longer loads (damaged on disk) is deleted and the original loaded,
+    so the next start makes a fresh one; an original that does not load is an error.
+    """
     source = settings.llm_path or bundled_llm_path()
     loaded = weights_to_load(source, settings.data_dir / "models", settings.llm_requantize)
-    return LlamaCppGenerator(
-        loaded,
-        n_ctx=settings.n_ctx,
-        n_threads=settings.n_threads,
-        n_threads_batch=settings.n_threads_batch,
-        seed=settings.seed,
-        extra_buffers=settings.llm_extra_buffers,
-        name=source.name if loaded == source else f"{source.name} (as {settings.llm_requantize})",
-    )
+
+    def load(path: Path) -> LlamaCppGenerator:
+        return LlamaCppGenerator(
+            path,
+            n_ctx=settings.n_ctx,
+            n_threads=settings.n_threads,
+            n_threads_batch=settings.n_threads_batch,
+            seed=settings.seed,
+            extra_buffers=settings.llm_extra_buffers,
+            name=source.name if path == source else f"{source.name} (as {settings.llm_requantize})",
+        )
+
+    if loaded == source:
+        return load(source)
+    try:
+        return load(loaded)
+    except ModelLoadError as exc:
+        log.warning("removing the damaged copy %s (%s); loading %s", loaded, exc, source.name)
+        loaded.unlink(missing_ok=True)
+        return load(source)
 
 
 def make_ingestor(settings: Settings, embedder: Embedder) -> Ingestor:

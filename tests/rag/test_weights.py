@@ -66,3 +66,13 @@ def test_an_unwritable_cache_falls_back_to_the_original(tmp_path: Path) -> None:
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("a file where the cache folder should be")
     assert weights_to_load(source, blocker, "q8_0") == source
+
+
+def test_a_damaged_copy_is_replaced_by_the_original_and_removed(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path)
+    copy = weights_to_load(bundled_llm_path(), tmp_path / "models", "q8_0")
+    copy.write_bytes(copy.read_bytes()[:1_000_000])
+    generator = make_generator(settings)
+    assert generator.model_path == bundled_llm_path() and not copy.exists()
+    assert weights_to_load(bundled_llm_path(), tmp_path / "models", "q8_0") == copy
+    assert copy.exists(), "the next start makes a fresh copy"
