@@ -14,9 +14,10 @@ from collections.abc import Iterator
 
 from pydantic import BaseModel
 
+from safety.text import sentence_spans
+
 _HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
 _PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"“(])")
 
 
 class Chunk(BaseModel):
@@ -76,15 +77,12 @@ def _pieces(text: str, start: int, end: int, max_chars: int) -> Iterator[tuple[i
 
 
 def _sentence_pieces(text: str, start: int, end: int, max_chars: int) -> Iterator[tuple[int, int]]:
-    cursor = start
-    for match in [*_SENTENCE_END.finditer(text, start, end), None]:
-        stop = match.start() if match else end
+    for cursor, stop in sentence_spans(text, start, end):
         while stop - cursor > max_chars:
             yield cursor, cursor + max_chars
             cursor += max_chars
         if text[cursor:stop].strip():
             yield cursor, stop
-        cursor = match.end() if match else end
 
 
 def _trim(text: str, start: int, end: int) -> tuple[int, int]:

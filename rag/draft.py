@@ -9,11 +9,10 @@ still remove a shown sentence from the final answer; the final text replaces the
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from typing import Any
 
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+from safety.text import split_complete
 
 Screen = Callable[[str], "str | None"]
 """Returns the sentence as it may be shown, or None to withhold it."""
@@ -49,7 +48,7 @@ class DraftScreen:
     def feed(self, piece: str) -> str:
         """Add a piece of the draft; screen every sentence it completes."""
         self._pending += piece
-        *complete, self._pending = _SENTENCE_END.split(self._pending)
+        complete, self._pending = split_complete(self._pending)
         for sentence in complete:
             self._release(sentence)
         return self.shown

@@ -4,27 +4,18 @@ from __future__ import annotations
 
 import re
 
-_ABBREVIATIONS = ("e.g.", "i.e.", "etc.", "vs.", "Dr.", "Mr.", "Ms.", "Fig.", "approx.", "No.")
-_SPLIT = re.compile(r"(?<=[.!?])[\"”’)]*\s+(?=[\"“(\[]?[A-Z0-9])|\n+\s*(?:[-*•]\s+|\d+\.\s+)?")
+from safety.text import split_sentences as _split
+from safety.text import strip_list_marker
+
 _QUOTED = re.compile(r"[“\"‘]([^”\"’]{3,}?)[”\"’]")
 _NUMBER = re.compile(r"(?<![\w.])\$?\d+(?:[.,]\d+)*%?")
 _CITATION_MARK = re.compile(r"\s*\[(?:\d+(?:\s*[,-]\s*\d+)*)\]")
 
 
 def split_sentences(text: str) -> list[str]:
-    """Split prose into sentences, keeping abbreviations like "e.g." inside a sentence."""
-    protected = text
-    for i, abbreviation in enumerate(_ABBREVIATIONS):
-        protected = protected.replace(abbreviation, f"\x00{i}\x00")
-    parts = [p.strip() for p in _SPLIT.split(protected) if p and p.strip()]
-    restored = []
-    for part in parts:
-        for i, abbreviation in enumerate(_ABBREVIATIONS):
-            part = part.replace(f"\x00{i}\x00", abbreviation)
-        part = part.strip(" -*•")
-        if part:
-            restored.append(part)
-    return restored
+    """The sentences of `text` (safety.text's rules), list markers and emphasis stripped."""
+    pieces = (strip_list_marker(piece).strip(" -*•") for piece in _split(text))
+    return [piece for piece in pieces if piece]
 
 
 def quoted_spans(text: str) -> list[str]:

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import re
 
+from safety.text import split_sentences as _split
+from safety.text import strip_list_marker
+
 CITATION_MARK = re.compile(r"\s*\[\d+(?:\s*,\s*\d+)*\]")
-_SENTENCE_END = re.compile(r"(?<=[.!?])[\"”’)]*\s+(?=[\"“‘(]?[A-Z0-9])")
-_ABBREVIATIONS = ("e.g.", "i.e.", "etc.", "vs.", "approx.", "cf.", "Dr.", "Mr.", "Ms.")
 _CLAUSE_SPLIT = re.compile(r";\s+|\s+(?:but|whereas|while|although)\s+|,\s+and\s+(?=[a-z]+\s)")
-_LIST_MARK = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
 MIN_CLAIM_WORDS = 3
 
 _QUOTE_PAIRS = re.compile(
@@ -51,21 +51,9 @@ def strip_citations(text: str) -> str:
 
 
 def split_sentences(text: str) -> list[str]:
-    """Sentences and list items of `text`, abbreviations like "e.g." kept whole."""
-    protected = text
-    for i, abbr in enumerate(_ABBREVIATIONS):
-        protected = protected.replace(abbr, f"\x00{i}\x00")
-    pieces: list[str] = []
-    for line in protected.splitlines():
-        line = _LIST_MARK.sub("", line).strip()
-        if line:
-            pieces.extend(p.strip() for p in _SENTENCE_END.split(line) if p.strip())
-    restored = []
-    for piece in pieces:
-        for i, abbr in enumerate(_ABBREVIATIONS):
-            piece = piece.replace(f"\x00{i}\x00", abbr)
-        restored.append(piece)
-    return restored
+    """Sentences and list items of `text` (safety.text's rules), list markers removed."""
+    pieces = (strip_list_marker(piece).strip() for piece in _split(text))
+    return [piece for piece in pieces if piece]
 
 
 def split_claims(text: str) -> list[str]:

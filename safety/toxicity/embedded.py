@@ -6,7 +6,6 @@ violence, self-harm, sexual, dangerous (illegal or dangerous instructions), prof
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import numpy as np
@@ -14,18 +13,18 @@ import numpy as np
 from safety.checks import CheckResult
 from safety.errors import SafetyModelError
 from safety.normalize import normalize
+from safety.text import split_sentences
 from safety.toxicity.encoder import Encoder
 from safety.toxicity.identity import mask_identity_groups, mask_identity_words
 from safety.toxicity.train import BENIGN, WEIGHTS
 
 WINDOW_CHARS = 600
 MAX_SENTENCES = 6
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
 
 
 def text_units(text: str) -> list[str]:
     """Pieces to classify: the whole short text and its sentences, or windows of a long one."""
-    sentences = [piece.strip() for piece in _SENTENCE_END.split(text) if piece.strip()]
+    sentences = split_sentences(text)
     if len(text) <= WINDOW_CHARS * 2:
         units = [text.strip()] if text.strip() else []
         if 1 < len(sentences) <= MAX_SENTENCES:
