@@ -188,10 +188,12 @@ def _ipv6_valid(candidate: str, text: str, start: int) -> bool:
 # -- phones ----------------------------------------------------------------------------
 
 _ONE_DIGIT_CODES = frozenset("17")
+_TWO_DIGIT_SPANS = (
+    "20", "27", "30-34", "36", "39", "40", "41", "43-49", "51-58", "60-66",
+    "81", "82", "84", "86", "90-95", "98",
+)  # fmt: skip
 _TWO_DIGIT_CODES = frozenset(
-    str(code)
-    for span in ["20", "27", "30-34", "36", "39", "40", "41", "43-49", "51-58", "60-66", "81", "82", "84", "86", "90-95", "98"]
-    for code in range(int(span[:2]), int(span[-2:]) + 1)
+    str(code) for span in _TWO_DIGIT_SPANS for code in range(int(span[:2]), int(span[-2:]) + 1)
 )
 _NO_CODE_ZONE = frozenset("0")
 
