@@ -6,7 +6,8 @@ import gradio as gr
 
 from rag.errors import ConfigError
 from rag.settings import Settings
-from ui.app import CSS, AssistantFactory, AssistantHolder, build_app, default_factory
+from ui.app import CSS, build_app
+from ui.holder import AssistantFactory, AssistantHolder, default_factory
 
 MAX_QUEUE = 200
 # System fonts only: the default themes pull Google Fonts, and the app must stay offline.

@@ -5,13 +5,21 @@ from __future__ import annotations
 import math
 from typing import Literal
 
+import numpy as np
+import numpy.typing as npt
 from pydantic import BaseModel, Field
+from scipy import stats
 
 Decision = Literal["watermarked", "not watermarked", "too short to tell"]
 
 
 class WatermarkVerdict(BaseModel):
-    """The one-proportion z-test of green tokens against the no-watermark rate gamma.
+    """The test of the green-token count against the no-watermark rate gamma.
+
+    `z` is the one-proportion z-score; `p_value` is the exact binomial tail
+    P(X >= green) for X ~ Binomial(scored, gamma), which the normal approximation
+    understates at short lengths. The decision compares `p_value` with the normal tail
+    of `threshold` (z 4: p 3.2e-5), so the threshold means the same at every length.
 
     `green_flags` has one entry per input token id: True/False when the token was scored,
     None when it was not (no preceding context, a repeated (context, token) pair, or an id
@@ -34,7 +42,14 @@ class WatermarkVerdict(BaseModel):
 
 
 class WatermarkSpan(BaseModel):
-    """A stretch of tokens [start, end) whose own z-score clears the threshold."""
+    """A marked stretch of tokens [start, end) found by searching windows of a text.
+
+    `scored_tokens` and `green_tokens` describe the stretch as trimmed to its densest
+    green run. `z` and `window_p_value` are those of the best window inside it, and
+    `p_value` is that window's p multiplied by the number of windows searched
+    (Bonferroni): the chance that a text without the mark shows a span this strong
+    anywhere, not just in this window.
+    """
 
     start: int = Field(ge=0)
     end: int = Field(ge=0)
@@ -42,6 +57,8 @@ class WatermarkSpan(BaseModel):
     green_tokens: int = Field(ge=0)
     z: float
     p_value: float = Field(ge=0.0, le=1.0)
+    window_p_value: float = Field(1.0, ge=0.0, le=1.0)
+    windows_searched: int = Field(1, ge=1)
 
 
 def z_score(green: int, scored: int, gamma: float) -> float:
@@ -54,3 +71,18 @@ def z_score(green: int, scored: int, gamma: float) -> float:
 def one_sided_p(z: float) -> float:
     """P(Z >= z) for a standard normal Z."""
     return min(1.0, max(0.0, 0.5 * math.erfc(z / math.sqrt(2.0))))
+
+
+def binomial_tail(green: int, scored: int, gamma: float) -> float:
+    """Exact P(X >= green) for X ~ Binomial(scored, gamma); 1.0 when nothing was scored."""
+    if scored <= 0 or green <= 0:
+        return 1.0
+    return min(1.0, max(0.0, float(stats.binom.sf(green - 1, scored, gamma))))
+
+
+def binomial_tails(
+    green: npt.NDArray[np.int64], scored: npt.NDArray[np.int64], gamma: float
+) -> npt.NDArray[np.float64]:
+    """`binomial_tail` element-wise, for many windows at once."""
+    tails = np.asarray(stats.binom.sf(green - 1, scored, gamma), dtype=np.float64)
+    return np.where((scored > 0) & (green > 0), np.clip(tails, 0.0, 1.0), 1.0)

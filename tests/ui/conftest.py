@@ -11,7 +11,7 @@ import pytest
 from rag.settings import Settings, load_settings
 from tests.ui.ui_fakes import FakeAssistant
 from tests.ui.ui_launch import serve
-from ui.app import AssistantHolder
+from ui.holder import AssistantHolder
 
 REPO = Path(__file__).resolve().parents[2]
 COURSE_KB = REPO / "kb"

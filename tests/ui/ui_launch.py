@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import socket
 
-from ui.app import AssistantHolder
+from ui.holder import AssistantHolder
 
 
 def free_port() -> int:

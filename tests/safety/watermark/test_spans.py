@@ -51,3 +51,25 @@ def test_window_and_stride_must_be_positive() -> None:
     det = GreenListDetector(WatermarkConfig(), VOCAB)
     with pytest.raises(ValueError, match="positive"):
         det.detect_spans([1, 2, 3], window=0)
+
+
+def test_span_p_values_account_for_the_windows_searched() -> None:
+    det = GreenListDetector(WatermarkConfig(), VOCAB)
+    ids = _mixed(det, human=600, marked=80, after=600)
+    spans = det.detect_spans(ids, window=64, stride=16)
+    assert len(spans) == 1
+    span = spans[0]
+    assert span.windows_searched > 100
+    assert span.p_value == pytest.approx(min(1.0, span.window_p_value * span.windows_searched))
+    assert span.p_value <= det.alpha
+
+
+def test_skipped_positions_are_not_scored() -> None:
+    det = GreenListDetector(WatermarkConfig(), VOCAB)
+    ids = _mixed(det, human=1, marked=100, after=100)
+    skip = [i <= 100 for i in range(len(ids))]
+    assert det.detect(ids).verdict == "watermarked"
+    rest = det.detect(ids, skip=skip)
+    assert rest.verdict == "not watermarked" and rest.scored_tokens <= 100
+    assert all(flag is None for flag in rest.green_flags[:101])
+    assert det.detect_spans(ids, skip=skip) == []
