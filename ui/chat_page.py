@@ -19,8 +19,8 @@ import gradio as gr
 from rag.answer import Answer
 from rag.draft import DraftScreen, guard_screen
 from rag.errors import CoursebotError
-from ui.app import AssistantHolder, StillLoading
 from ui.feedback import record_feedback
+from ui.holder import AssistantHolder, StillLoading
 from ui.render import answer_json, answer_markdown, draft_markdown
 
 log = logging.getLogger(__name__)

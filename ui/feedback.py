@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from rag.errors import CoursebotError
-
-if TYPE_CHECKING:
-    from ui.app import AssistantHolder
+from ui.holder import AssistantHolder
 
 
 def record_feedback(

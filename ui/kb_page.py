@@ -18,7 +18,7 @@ from typing import Any
 import gradio as gr
 
 from rag.errors import CoursebotError
-from ui.app import AssistantHolder, AssistantLike
+from ui.holder import AssistantHolder, AssistantLike
 
 log = logging.getLogger(__name__)
 

@@ -10,7 +10,7 @@ from gradio_client.exceptions import AppError
 from pydantic import SecretStr
 
 from tests.ui.ui_launch import serve
-from ui.app import AssistantHolder
+from ui.holder import AssistantHolder
 
 pytestmark = pytest.mark.slow
 

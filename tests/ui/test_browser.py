@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import Browser, Locator, Page, sync_playwright
 
 from tests.browser import launch_chromium
-from ui.app import AssistantHolder
+from ui.holder import AssistantHolder
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

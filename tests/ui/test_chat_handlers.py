@@ -7,8 +7,8 @@ import pytest
 
 from rag.settings import Settings
 from tests.ui.ui_fakes import FakeAssistant
-from ui.app import AssistantHolder
 from ui.chat_page import ChatHandlers
+from ui.holder import AssistantHolder
 
 
 def _last(handlers: ChatHandlers, question: str, **state: object) -> tuple:

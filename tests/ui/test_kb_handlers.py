@@ -3,7 +3,7 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from ui.app import AssistantHolder
+from ui.holder import AssistantHolder
 from ui.kb_page import KbHandlers, documents_table, upload_target
 
 

@@ -6,7 +6,7 @@ from eval.stress.bench import percentile, run
 from rag.settings import Settings
 from tests.ui.ui_fakes import FakeAssistant
 from tests.ui.ui_launch import serve
-from ui.app import AssistantHolder
+from ui.holder import AssistantHolder
 
 
 def test_percentile_nearest_rank() -> None:
