@@ -3,36 +3,48 @@
 Layout under `index_dir`:
 
     CURRENT                  name of the live version folder (replaced atomically)
+    LOCK                     held (flock) by the one process writing a new version
     v-<time>-<id>/
-        manifest.json        embedding model, dimension, chunking settings, files, checksums
+        manifest.json        embedding model, chunking, sources, files, checksums
         chunks.jsonl         one Chunk per line, in vector order
         vectors.npy          the embeddings (kept so unchanged files are never re-embedded)
         faiss.index          inner-product FAISS index over the same vectors
 
 A new version is written completely and fsynced before CURRENT points at it, so a crash
-mid-write leaves the previous index live. Old versions are removed afterwards.
+mid-write leaves the previous index live. The newest `keep_versions` complete versions
+are kept, so a deleted or damaged CURRENT is recovered from the newest version whose
+checksums verify, and `rollback` can go back one.
 """
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
+import logging
 import os
 import shutil
+import threading
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import faiss
 import numpy as np
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, Field, ValidationError
 
 from rag.chunking import Chunk
 from rag.embeddings import Vectors
 from rag.errors import IndexCorrupt, IndexMissing
 
+log = logging.getLogger(__name__)
+
 REBUILD_HINT = "Rebuild it with `coursebot ingest --rebuild`."
+KEEP_VERSIONS = 3
+"""Complete versions kept after each write (the live one included); older ones are removed."""
 _FILES = ("chunks.jsonl", "vectors.npy", "faiss.index")
 
 
@@ -47,12 +59,21 @@ class FileRecord(BaseModel):
     chunks: int
 
 
+class SourceRecord(BaseModel):
+    """A folder, file or upload the index was asked to hold; `rebuild` re-reads all of them."""
+
+    path: str
+    kind: Literal["folder", "file", "upload"]
+    added_at: float = 0.0
+
+
 class Manifest(BaseModel):
     format_version: int = 1
     embedding_model: str
     dimension: int
     chunking: dict[str, Any]
     files: dict[str, FileRecord]
+    sources: list[SourceRecord] = Field(default_factory=list)
     checksums: dict[str, str] = {}
     created_at: float = 0.0
 
@@ -62,6 +83,17 @@ class IndexData(BaseModel, arbitrary_types_allowed=True):
     chunks: list[Chunk]
     vectors: Any
     faiss_index: Any
+
+
+class VersionInfo(BaseModel):
+    """One version folder and whether it verifies (`problem` is None when it does)."""
+
+    name: str
+    created_at: float
+    documents: int
+    chunks: int
+    current: bool
+    problem: str | None = None
 
 
 def _sha256(path: Path) -> str:
@@ -79,82 +111,259 @@ def _fsync_write(path: Path, data: bytes) -> None:
         os.fsync(handle.fileno())
 
 
-class IndexStore:
-    """Reads and atomically replaces the index in one folder."""
+def _read_manifest(version: Path) -> Manifest | None:
+    try:
+        return Manifest.model_validate_json((version / "manifest.json").read_bytes())
+    except (OSError, ValidationError, ValueError):
+        return None
 
-    def __init__(self, index_dir: Path) -> None:
+
+def verify_version(version: Path) -> str | None:
+    """Why `version` is not a complete, intact index, or None when its checksums match."""
+    manifest = _read_manifest(version)
+    if manifest is None:
+        return "no readable manifest (incomplete or damaged)"
+    for name in _FILES:
+        path = version / name
+        if not path.is_file():
+            return f"{name} is missing"
+        if _sha256(path) != manifest.checksums.get(name):
+            return f"{name} does not match its checksum"
+    return None
+
+
+class IndexStore:
+    """Reads, atomically replaces, recovers and rolls back the index in one folder.
+
+    Args:
+        index_dir: the folder holding CURRENT and the version folders.
+        keep_versions: complete versions kept after a write (default KEEP_VERSIONS, 3).
+    """
+
+    def __init__(self, index_dir: Path, keep_versions: int = KEEP_VERSIONS) -> None:
         self.dir = index_dir
+        self.keep_versions = max(1, keep_versions)
+        self._thread_lock = threading.RLock()
+        self._lock_fd: int | None = None
+        self._lock_depth = 0
+
+    # -- what is there -------------------------------------------------------------------
+
+    def version_dirs(self) -> list[Path]:
+        """Version folders, oldest first (by manifest time, else folder time)."""
+        if not self.dir.is_dir():
+            return []
+
+        def created(path: Path) -> float:
+            manifest = _read_manifest(path)
+            return manifest.created_at if manifest else path.stat().st_mtime
+
+        folders = [p for p in self.dir.iterdir() if p.name.startswith("v-") and p.is_dir()]
+        return sorted(folders, key=lambda p: (created(p), p.name))
+
+    def pointer(self) -> str | None:
+        """The version name CURRENT holds, or None when it is missing or unreadable."""
+        try:
+            name = (self.dir / "CURRENT").read_text(encoding="ascii").strip()
+        except (OSError, UnicodeDecodeError):
+            return None
+        return name if name.startswith("v-") and "/" not in name else None
 
     def exists(self) -> bool:
-        return (self.dir / "CURRENT").is_file()
+        """True when there is an index to open (or to recover): CURRENT or a complete version.
+
+        A first build from the default folders is only right when this is False.
+        """
+        return (self.dir / "CURRENT").is_file() or any(
+            (v / "manifest.json").is_file() for v in self.version_dirs()
+        )
+
+    def versions(self) -> list[VersionInfo]:
+        """Every version folder, oldest first, each verified."""
+        current = self.pointer()
+        infos = []
+        for version in self.version_dirs():
+            manifest = _read_manifest(version)
+            infos.append(
+                VersionInfo(
+                    name=version.name,
+                    created_at=manifest.created_at if manifest else version.stat().st_mtime,
+                    documents=len(manifest.files) if manifest else 0,
+                    chunks=sum(f.chunks for f in manifest.files.values()) if manifest else 0,
+                    current=version.name == current,
+                    problem=verify_version(version),
+                )
+            )
+        return infos
+
+    def known_sources(self) -> list[SourceRecord]:
+        """The sources of the newest readable manifest (even if its data files are damaged)."""
+        for version in reversed(self.version_dirs()):
+            manifest = _read_manifest(version)
+            if manifest is not None:
+                return manifest.sources or _sources_from_files(manifest)
+        return []
+
+    # -- recovery and rollback -----------------------------------------------------------
+
+    def recover(self) -> str | None:
+        """Repair a missing or damaged CURRENT from the newest verified version.
+
+        Returns the version now live when CURRENT was repaired, None when it was fine.
+
+        Raises:
+            IndexMissing: no version folders at all (nothing was ever built).
+            IndexCorrupt: versions exist but none verifies.
+        """
+        name = self.pointer()
+        if name is not None and (self.dir / name / "manifest.json").is_file():
+            return None
+        folders = self.version_dirs()
+        if not folders:
+            raise IndexMissing(f"No index in {self.dir}. Build it with `coursebot ingest`.")
+        for version in reversed(folders):
+            if verify_version(version) is None:
+                self._point_at(version.name)
+                log.warning(
+                    "the index pointer %s was missing or damaged; now on the newest intact "
+                    "version, %s",
+                    self.dir / "CURRENT",
+                    version.name,
+                )
+                return version.name
+        raise IndexCorrupt(
+            f"No intact index version in {self.dir} (every version fails its checksums). "
+            f"{REBUILD_HINT}"
+        )
+
+    def rollback(self) -> str:
+        """Point CURRENT at the newest verified version older than the live one.
+
+        Raises:
+            IndexCorrupt: there is no older intact version to go back to.
+        """
+        with self.writing():
+            self.recover()
+            current = self.pointer()
+            names = [v.name for v in self.version_dirs()]
+            older = names[: names.index(current)] if current in names else []
+            for name in reversed(older):
+                if verify_version(self.dir / name) is None:
+                    self._point_at(name)
+                    return name
+        raise IndexCorrupt(
+            f"No older intact index version in {self.dir} to roll back to "
+            f"(the last {self.keep_versions} versions are kept)."
+        )
+
+    def _point_at(self, name: str) -> None:
+        pointer = self.dir / f"CURRENT.{uuid.uuid4().hex[:8]}.tmp"
+        _fsync_write(pointer, name.encode())
+        os.replace(pointer, self.dir / "CURRENT")
+        directory = os.open(self.dir, os.O_RDONLY)
+        try:
+            os.fsync(directory)
+        finally:
+            os.close(directory)
+
+    # -- writing -------------------------------------------------------------------------
+
+    @contextmanager
+    def writing(self) -> Iterator[None]:
+        """Hold the index's writer lock (one writer across processes and threads).
+
+        Re-entrant within one store. Ingestion holds it from reading the old index to
+        switching CURRENT, so two writers never lose each other's documents.
+        """
+        with self._thread_lock:
+            if self._lock_depth == 0:
+                self.dir.mkdir(parents=True, exist_ok=True)
+                fd = os.open(self.dir / "LOCK", os.O_RDWR | os.O_CREAT, 0o644)
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    log.warning("another coursebot is writing the index in %s; waiting", self.dir)
+                    fcntl.flock(fd, fcntl.LOCK_EX)
+                self._lock_fd = fd
+            self._lock_depth += 1
+            try:
+                yield
+            finally:
+                self._lock_depth -= 1
+                if self._lock_depth == 0 and self._lock_fd is not None:
+                    os.close(self._lock_fd)
+                    self._lock_fd = None
 
     def write(self, manifest: Manifest, chunks: list[Chunk], vectors: Vectors) -> Path:
         """Write a complete new version, then switch CURRENT to it."""
         if len(chunks) != len(vectors):
             raise ValueError("one vector per chunk is required")
-        self.dir.mkdir(parents=True, exist_ok=True)
-        version = self.dir / f"v-{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:8]}"
-        version.mkdir()
-        vectors = np.ascontiguousarray(vectors, dtype=np.float32).reshape(-1, manifest.dimension)
-        index = faiss.IndexFlatIP(manifest.dimension)
-        if len(vectors):
-            index.add(vectors)
-        lines = "".join(c.model_dump_json() + "\n" for c in chunks)
-        _fsync_write(version / "chunks.jsonl", lines.encode())
-        with (version / "vectors.npy").open("wb") as handle:
-            np.save(handle, vectors)
-            handle.flush()
-            os.fsync(handle.fileno())
-        faiss.write_index(index, str(version / "faiss.index"))
-        manifest.checksums = {name: _sha256(version / name) for name in _FILES}
-        manifest.created_at = time.time()
-        _fsync_write(version / "manifest.json", manifest.model_dump_json(indent=2).encode())
-        pointer = self.dir / f"CURRENT.{uuid.uuid4().hex[:8]}.tmp"
-        _fsync_write(pointer, version.name.encode())
-        os.replace(pointer, self.dir / "CURRENT")
-        self._remove_old_versions(keep=version.name)
-        return version
+        with self.writing():
+            stamp = time.strftime("%Y%m%dT%H%M%S")
+            version = self.dir / f"v-{stamp}-{uuid.uuid4().hex[:8]}"
+            version.mkdir()
+            vectors = np.ascontiguousarray(vectors, dtype=np.float32).reshape(
+                -1, manifest.dimension
+            )
+            index = faiss.IndexFlatIP(manifest.dimension)
+            if len(vectors):
+                index.add(vectors)
+            lines = "".join(c.model_dump_json() + "\n" for c in chunks)
+            _fsync_write(version / "chunks.jsonl", lines.encode())
+            with (version / "vectors.npy").open("wb") as handle:
+                np.save(handle, vectors)
+                handle.flush()
+                os.fsync(handle.fileno())
+            faiss.write_index(index, str(version / "faiss.index"))
+            manifest.checksums = {name: _sha256(version / name) for name in _FILES}
+            manifest.created_at = time.time()
+            _fsync_write(version / "manifest.json", manifest.model_dump_json(indent=2).encode())
+            self._point_at(version.name)
+            self._remove_old_versions(keep=version.name)
+            return version
 
     def _remove_old_versions(self, keep: str) -> None:
+        """Keep the newest `keep_versions` complete versions; drop incomplete leftovers."""
+        complete = [v for v in self.version_dirs() if (v / "manifest.json").is_file()]
+        kept = {v.name for v in complete[-self.keep_versions :]} | {keep}
         for entry in self.dir.iterdir():
-            if entry.name.startswith("v-") and entry.name != keep:
+            if entry.name.startswith("v-") and entry.name not in kept:
                 shutil.rmtree(entry, ignore_errors=True)
             elif entry.name.startswith("CURRENT.") and entry.name.endswith(".tmp"):
                 entry.unlink(missing_ok=True)
 
+    # -- reading -------------------------------------------------------------------------
+
     def read_manifest(self) -> Manifest:
         version = self._current_version()
-        try:
-            return Manifest.model_validate_json((version / "manifest.json").read_bytes())
-        except (OSError, ValidationError, ValueError) as exc:
-            raise IndexCorrupt(
-                f"The index manifest in {version} is unreadable. {REBUILD_HINT}"
-            ) from exc
+        manifest = _read_manifest(version)
+        if manifest is None:
+            raise IndexCorrupt(f"The index manifest in {version} is unreadable. {REBUILD_HINT}")
+        return manifest
 
     def _current_version(self) -> Path:
-        pointer = self.dir / "CURRENT"
-        if not pointer.is_file():
-            raise IndexMissing(f"No index in {self.dir}. Build it with `coursebot ingest`.")
-        version = self.dir / pointer.read_text().strip()
-        if not version.is_dir():
-            raise IndexCorrupt(
-                f"The index in {self.dir} points at a missing folder. {REBUILD_HINT}"
-            )
-        return version
+        self.recover()
+        name = self.pointer()
+        if name is None:  # replaced by another process between the two reads
+            raise IndexCorrupt(f"The index pointer in {self.dir} is unreadable. {REBUILD_HINT}")
+        return self.dir / name
 
     def load(self) -> IndexData:
-        """Load and verify the live index.
+        """Load and verify the live index (recovering a missing or damaged CURRENT first).
 
         Raises:
             IndexMissing: nothing built yet.
             IndexCorrupt: a checksum, count or format does not match.
         """
-        manifest = self.read_manifest()
         version = self._current_version()
+        manifest = self.read_manifest()
         for name in _FILES:
             path = version / name
             if not path.is_file() or _sha256(path) != manifest.checksums.get(name):
-                raise IndexCorrupt(f"The index file {path} is damaged or missing. {REBUILD_HINT}")
+                raise IndexCorrupt(
+                    f"The index file {path} is damaged or missing. {REBUILD_HINT} "
+                    "(`coursebot index rollback` goes back to the previous version.)"
+                )
         try:
             chunks = [
                 Chunk.model_validate_json(line)
@@ -172,6 +381,11 @@ class IndexStore:
         ):
             raise IndexCorrupt(f"The index in {version} is inconsistent. {REBUILD_HINT}")
         return IndexData(manifest=manifest, chunks=chunks, vectors=vectors, faiss_index=index)
+
+
+def _sources_from_files(manifest: Manifest) -> list[SourceRecord]:
+    """Sources for an index written before sources were recorded: its files, one by one."""
+    return [SourceRecord(path=key, kind="file") for key in sorted(manifest.files)]
 
 
 def manifest_settings_problem(

@@ -9,68 +9,54 @@ consistency and timeliness.
 from __future__ import annotations
 
 import hashlib
-import statistics
+import os
 import time
+import uuid
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 from tqdm import tqdm
 
 from rag.chunking import Chunk, chunk_document
 from rag.documents import SUPPORTED_SUFFIXES, load_document
 from rag.embeddings import Embedder
-from rag.errors import DocumentError, IndexCorrupt, IndexMissing, NoDocuments
-from rag.index import FileRecord, IndexData, IndexStore, Manifest
+from rag.errors import DocumentError, IndexMissing, NoDocuments
+from rag.index import FileRecord, IndexData, IndexStore, Manifest, SourceRecord
+from rag.ingest_report import FileReport, IngestReport, quality_facts
 
 ProgressCallback = Callable[[int, int, str], None]
-STALE_AFTER_DAYS = 365
 
 
-class FileReport(BaseModel):
-    path: str
-    source: str
-    status: Literal["indexed", "unchanged", "removed", "skipped", "duplicate"]
-    reason: str = ""
-    chunks: int = 0
-    bytes: int = 0
-    modified: str | None = None
-    encoding: str | None = None
-    warnings: list[str] = Field(default_factory=list)
+def _symlink_problem(path: Path) -> str | None:
+    """Why a symlink found while scanning is left out, or None when it is a file."""
+    try:
+        target = path.resolve(strict=True)
+    except RuntimeError:
+        return "symlink loop"
+    except OSError as exc:
+        return "symlink loop" if exc.errno == 40 else "broken symlink"
+    return "symlinked folder, not followed" if target.is_dir() else None
 
 
-class IngestReport(BaseModel):
-    """What one ingestion did, file by file, and the data-quality picture."""
-
-    started_at: str
-    seconds: float = 0.0
-    wrote_index: bool = False
-    files: list[FileReport] = Field(default_factory=list)
-    totals: dict[str, int] = Field(default_factory=dict)
-    quality: dict[str, dict[str, Any]] = Field(default_factory=dict)
-
-    def to_markdown(self) -> str:
-        lines = [f"# Ingestion report ({self.started_at})", ""]
-        lines.append(", ".join(f"{k}: {v}" for k, v in self.totals.items()))
-        lines += ["", "| file | status | chunks | reason |", "|---|---|---|---|"]
-        lines += [f"| {f.source} | {f.status} | {f.chunks} | {f.reason} |" for f in self.files]
-        for dimension, facts in self.quality.items():
-            lines += ["", f"## {dimension.capitalize()}", ""]
-            lines += [f"- {key}: {value}" for key, value in facts.items()]
-        return "\n".join(lines) + "\n"
-
-
-def discover(paths: Sequence[Path]) -> tuple[list[Path], list[Path]]:
-    """Supported files under the given files/folders, and the unsupported ones seen."""
+def discover(paths: Sequence[Path]) -> tuple[list[Path], list[Path], list[tuple[Path, str]]]:
+    """Supported files under the given files/folders, the unsupported ones seen, and the
+    entries left out with the reason (symlink loops, broken or folder symlinks)."""
     found: list[Path] = []
     unsupported: list[Path] = []
+    problems: list[tuple[Path, str]] = []
     for root in paths:
         if not root.exists():
             raise NoDocuments(f"Knowledge-base path not found: {root}")
-        candidates = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file())
+        candidates = [root] if root.is_file() else []
+        for entry in sorted(root.rglob("*")) if root.is_dir() else []:
+            if entry.is_file():
+                candidates.append(entry)
+            elif entry.is_symlink() and (problem := _symlink_problem(entry)):
+                problems.append((entry, problem))
         for path in candidates:
             if path.name.startswith(".") or (
                 path.name.lower() == "readme.md" and path.parent == root
@@ -79,7 +65,7 @@ def discover(paths: Sequence[Path]) -> tuple[list[Path], list[Path]]:
             (found if path.suffix.lower() in SUPPORTED_SUFFIXES else unsupported).append(
                 path.resolve()
             )
-    return found, unsupported
+    return found, unsupported, problems
 
 
 def _display_name(path: Path, roots: Sequence[Path]) -> str:
@@ -94,8 +80,22 @@ def _iso(ts: float) -> str:
     return datetime.fromtimestamp(ts, UTC).isoformat(timespec="seconds")
 
 
+class SourcePlan(BaseModel):
+    """What a run will read: the given paths plus, when building from scratch, every
+    source the index recorded; `gone` are recorded sources that no longer exist."""
+
+    roots: list[Path]
+    sources: list[SourceRecord]
+    gone: list[SourceRecord]
+
+
 class Ingestor:
-    """Keeps an IndexStore in step with the documents on disk."""
+    """Keeps an IndexStore in step with the documents on disk.
+
+    Args:
+        uploads_dir: files under it are recorded as uploads (default: `uploads/` beside
+            `report_dir`, i.e. `<data_dir>/uploads`).
+    """
 
     def __init__(
         self,
@@ -104,12 +104,38 @@ class Ingestor:
         chunking: dict[str, Any],
         max_file_bytes: int,
         report_dir: Path,
+        uploads_dir: Path | None = None,
     ) -> None:
         self.store = store
         self.embedder = embedder
         self.chunking = chunking
         self.max_file_bytes = max_file_bytes
         self.report_dir = report_dir
+        self.uploads_dir = (uploads_dir or report_dir.parent / "uploads").resolve()
+
+    def _source(self, path: Path) -> SourceRecord:
+        resolved = path.resolve()
+        kind = (
+            "folder"
+            if resolved.is_dir()
+            else "upload"
+            if resolved.is_relative_to(self.uploads_dir)
+            else "file"
+        )
+        return SourceRecord(path=str(resolved), kind=kind, added_at=time.time())
+
+    def plan(self, paths: Sequence[Path], *, rebuild: bool) -> SourcePlan:
+        """The roots a run over `paths` reads; with `rebuild`, all recorded sources too.
+
+        Call it before `run(rebuild=True)` to tell the user which sources are gone.
+        """
+        given = [self._source(p) for p in paths]
+        seen = {s.path for s in given}
+        known = [s for s in self.store.known_sources() if s.path not in seen]
+        gone = [s for s in known if not Path(s.path).exists()]
+        alive = [s for s in known if Path(s.path).exists()]
+        roots = [Path(s.path) for s in given + (alive if rebuild else [])]
+        return SourcePlan(roots=roots, sources=given + alive, gone=gone)
 
     def run(
         self,
@@ -118,17 +144,41 @@ class Ingestor:
         rebuild: bool = False,
         on_progress: ProgressCallback | None = None,
     ) -> IngestReport:
-        """Bring the index up to date with `paths`; returns the report (also saved to disk)."""
+        """Bring the index up to date with `paths`; returns the report (also saved to disk).
+
+        With `rebuild=True` (or when the old index cannot be reused with these settings)
+        every source the index recorded is read again, not only `paths`; recorded sources
+        that no longer exist are dropped and listed in `dropped_sources`. The writer lock
+        is held throughout, so concurrent runs queue instead of losing each other's files.
+
+        Raises:
+            IndexCorrupt: the live index is damaged (run again with `rebuild=True`).
+            NoDocuments: nothing readable in any of the paths.
+        """
+        with self.store.writing():
+            return self._run(paths, rebuild, on_progress)
+
+    def _run(
+        self, paths: Sequence[Path], rebuild: bool, on_progress: ProgressCallback | None
+    ) -> IngestReport:
         started = time.perf_counter()
         report = IngestReport(started_at=datetime.now(UTC).isoformat(timespec="seconds"))
-        found, unsupported = discover(paths)
         old = self._load_old(rebuild)
+        plan = self.plan(paths, rebuild=old is None)
+        roots = plan.roots
+        report.rebuilt = old is None and self.store.exists()
+        report.dropped_sources = [s.path for s in plan.gone]
+        found, unsupported, problems = discover(roots)
         old_files = old.manifest.files if old else {}
         records: dict[str, FileRecord] = {}
         kept: list[tuple[Chunk, Any]] = []
         new_chunks: list[Chunk] = []
         seen_file_hashes: dict[str, str] = {}
 
+        for path, problem in problems:
+            report.files.append(
+                FileReport(path=str(path), source=path.name, status="skipped", reason=problem)
+            )
         for path in unsupported:
             report.files.append(
                 FileReport(
@@ -139,7 +189,7 @@ class Ingestor:
                 )
             )
         for path in found:
-            source = _display_name(path, paths)
+            source = _display_name(path, roots)
             stat = path.stat()
             base = FileReport(
                 path=str(path),
@@ -210,7 +260,7 @@ class Ingestor:
                 )
             )
 
-        scanned_dirs = [p.resolve() for p in paths if p.is_dir()]
+        scanned_dirs = [p.resolve() for p in roots if p.is_dir()]
         for key, record in old_files.items():
             if key in records:
                 continue
@@ -233,12 +283,23 @@ class Ingestor:
         if not records:
             raise NoDocuments(
                 "No readable documents found in "
-                + ", ".join(str(p) for p in paths)
+                + ", ".join(str(p) for p in roots)
                 + ". Add .md, .txt, .pdf or .html files (see kb/README.md)."
             )
         unique_new, duplicates = self._drop_duplicates(kept, new_chunks)
+        sources = [
+            s
+            for s in plan.sources
+            if Path(s.path).exists() and (s.kind == "folder" or s.path in records)
+        ]
+        if old is not None:
+            sources = _merge_sources(old.manifest.sources, sources)
+        report.sources = [s.path for s in sources]
         changed = (
-            bool(unique_new) or any(f.status == "removed" for f in report.files) or old is None
+            bool(unique_new)
+            or any(f.status == "removed" for f in report.files)
+            or old is None
+            or [s.path for s in sources] != [s.path for s in old.manifest.sources]
         )
         if changed:
             vectors = self._embed(unique_new, on_progress)
@@ -259,6 +320,7 @@ class Ingestor:
                 dimension=self.embedder.dim,
                 chunking=self.chunking,
                 files=records,
+                sources=sources,
             )
             self.store.write(manifest, all_chunks, all_vectors)
             report.wrote_index = True
@@ -273,7 +335,7 @@ class Ingestor:
             "skipped": sum(f.status in ("skipped", "duplicate") for f in report.files),
             "duplicate_chunks_dropped": len(duplicates),
         }
-        report.quality = _quality(report, all_chunks, duplicates)
+        report.quality = quality_facts(report, all_chunks, duplicates)
         report.seconds = round(time.perf_counter() - started, 3)
         self._save(report)
         return report
@@ -285,8 +347,6 @@ class Ingestor:
             data = self.store.load()
         except IndexMissing:
             return None
-        except IndexCorrupt as exc:
-            raise IndexCorrupt(f"{exc} (or pass rebuild=True)") from exc
         if (
             data.manifest.embedding_model != self.embedder.name
             or data.manifest.chunking != self.chunking
@@ -327,56 +387,24 @@ class Ingestor:
         return np.vstack(parts)
 
     def _save(self, report: IngestReport) -> None:
+        """Each run keeps its own report (`ingest-<time>-<id>.json`); `latest.*` are
+        replaced atomically so a reader never sees half a report."""
         self.report_dir.mkdir(parents=True, exist_ok=True)
         stamp = report.started_at.replace(":", "").replace("-", "")[:15]
-        (self.report_dir / f"ingest-{stamp}.json").write_text(report.model_dump_json(indent=2))
-        (self.report_dir / "latest.json").write_text(report.model_dump_json(indent=2))
-        (self.report_dir / "latest.md").write_text(report.to_markdown())
+        data = report.model_dump_json(indent=2)
+        for name, text in (
+            (f"ingest-{stamp}-{report.report_id}.json", data),
+            ("latest.json", data),
+            ("latest.md", report.to_markdown()),
+        ):
+            partial = self.report_dir / f".{name}.{uuid.uuid4().hex[:8]}.tmp"
+            partial.write_text(text)
+            os.replace(partial, self.report_dir / name)
 
 
-def _quality(
-    report: IngestReport, chunks: list[Chunk], duplicates: list[str]
-) -> dict[str, dict[str, Any]]:
-    skipped = [f for f in report.files if f.status == "skipped"]
-    empty = [f.source for f in skipped if "empty" in f.reason]
-    invalid = {f.source: f.reason for f in skipped if "empty" not in f.reason}
-    encodings = sorted({f.encoding for f in report.files if f.encoding})
-    lengths = [len(c.text) for c in chunks]
-    present = [f for f in report.files if f.status in ("indexed", "unchanged") and f.modified]
-    dates = sorted(f.modified for f in present if f.modified)
-    now = datetime.now(UTC)
-    stale = [
-        f.source
-        for f in present
-        if f.modified and (now - datetime.fromisoformat(f.modified)).days > STALE_AFTER_DAYS
-    ]
-    no_headings = sorted({c.source for c in chunks} - {c.source for c in chunks if c.section})
-    return {
-        "completeness": {"empty_files": empty, "files_indexed": len(present)},
-        "validity": {
-            "rejected_files": invalid,
-            "encoding_warnings": {f.source: f.warnings for f in report.files if f.warnings},
-        },
-        "uniqueness": {
-            "duplicate_files": {
-                f.source: f.reason for f in report.files if f.status == "duplicate"
-            },
-            "duplicate_chunks_dropped": duplicates,
-        },
-        "consistency": {
-            "encodings": encodings,
-            "documents_without_headings": no_headings,
-            "chunk_chars_min_median_max": [
-                min(lengths),
-                int(statistics.median(lengths)),
-                max(lengths),
-            ]
-            if lengths
-            else [],
-        },
-        "timeliness": {
-            "oldest_file": dates[0] if dates else None,
-            "newest_file": dates[-1] if dates else None,
-            f"not_modified_for_{STALE_AFTER_DAYS}_days": stale,
-        },
-    }
+def _merge_sources(old: Sequence[SourceRecord], new: Sequence[SourceRecord]) -> list[SourceRecord]:
+    """Recorded sources that still exist, then the new ones, each path once."""
+    merged = {s.path: s for s in old if Path(s.path).exists()}
+    for source in new:
+        merged.setdefault(source.path, source)
+    return list(merged.values())
