@@ -1,21 +1,35 @@
 """InputGuard and OutputGuard: run the checks, apply the policy, return a Verdict.
 
 Both load their models once and are safe to share between threads. `check` never
-raises: a check that fails makes the guard refuse (fail closed) and say why.
+raises: a check that fails, or returns a score that is not a number in [0, 1], makes
+the guard refuse (fail closed), mark the verdict `fail_closed`, and log a warning once
+per cause, so a broken classifier cannot refuse everything silently.
+
+A verdict never carries the user's personal data: its text is PII-redacted whenever it
+is not passed on as allowed, and its reasons name policies and scores, not user text.
 """
 
 from __future__ import annotations
 
+import logging
+import math
+import threading
 import time
 
 from safety.checks import Check, CheckResult
+from safety.errors import SafetyModelError
 from safety.injection import InjectionCheck
-from safety.pii import PiiCheck
+from safety.pii import PiiCheck, redact_pii
 from safety.policy import SafetyPolicy
 from safety.toxicity import Encoder, build_toxicity_check
 from safety.verdict import Action, Verdict
 
+log = logging.getLogger(__name__)
+
 _SEVERITY: dict[Action, int] = {"allow": 0, "redact": 1, "refuse": 2}
+FAIL_CLOSED_POLICY = "safety-check-failed"
+"""The policy a verdict names when a check could not judge the text."""
+_MAX_ERROR_CHARS = 200
 
 
 def decide(
@@ -42,36 +56,61 @@ def decide(
                 action = rule.action
     triggered.sort(reverse=True)
     categories = [category for _, _, category in triggered]
-    passed_on = redacted if action == "redact" and redacted is not None else text
+    if action == "allow":
+        passed_on = text
+    else:
+        passed_on = redacted if redacted is not None else redact_pii(text)
     return Verdict(
         allowed=action != "refuse",
         action=action,
         scores=scores,
         categories=categories,
-        reasons=[reasons.get(category, f"{category} above threshold") for category in categories],
+        reasons=[
+            redact_pii(reasons.get(category, f"{category} above threshold"))
+            for category in categories
+        ],
         policy=categories[0] if categories else None,
         text=passed_on,
         check_ms=timings,
     )
 
 
-def _refusal(text: str, policy_name: str, reason: str) -> Verdict:
+def _refusal(text: str, policy_name: str, reason: str, *, fail_closed: bool = False) -> Verdict:
     return Verdict(
         allowed=False,
         action="refuse",
         categories=[policy_name],
-        reasons=[reason],
+        reasons=[redact_pii(reason)],
         policy=policy_name,
-        text=text,
+        text=redact_pii(text),
+        fail_closed=fail_closed,
     )
 
 
+def _checked_scores(name: str, result: CheckResult) -> CheckResult:
+    """`result` when every score is a number in [0, 1]; a NaN would compare as "below
+    every threshold" and let the text through, so it is an error instead."""
+    bad = sorted(
+        category
+        for category, score in result.scores.items()
+        if not isinstance(score, int | float) or not math.isfinite(score) or not 0 <= score <= 1
+    )
+    if bad:
+        raise SafetyModelError(
+            f"the {name} check returned invalid scores for {', '.join(bad)} (NaN, infinite "
+            "or outside [0, 1]); its model is broken: reinstall it or rebuild its weights."
+        )
+    return result
+
+
 class _Guard:
-    """Shared machinery: run each check, time it, fail closed on errors."""
+    """Shared machinery: run each check, time it, fail closed (and say so) on errors."""
 
     def __init__(self, policy: SafetyPolicy, checks: list[Check]) -> None:
         self.policy = policy
         self._checks = checks
+        self._warned: set[tuple[str, str]] = set()
+        self._warned_lock = threading.Lock()
 
     def _run(self, text: object, checks: list[Check]) -> Verdict:
         started = time.perf_counter()
@@ -96,16 +135,33 @@ class _Guard:
         for check in checks:
             started = time.perf_counter()
             try:
-                results[check.name] = check(text)
+                results[check.name] = _checked_scores(check.name, check(text))
             except Exception as exc:  # fail closed: an unchecked text must not pass
-                return _refusal(
-                    text,
-                    "safety-check-failed",
-                    f"the {check.name} check failed ({type(exc).__name__}: {exc}); "
-                    "refusing to be safe",
-                )
+                return self._fail_closed(text, check.name, exc)
             timings[check.name] = round((time.perf_counter() - started) * 1000, 3)
         return decide(text, results, self.policy, timings)
+
+    def _fail_closed(self, text: str, check_name: str, exc: Exception) -> Verdict:
+        """The refusal for a text `check_name` could not judge; warns once per cause."""
+        detail = redact_pii(str(exc))[:_MAX_ERROR_CHARS]
+        cause = (check_name, type(exc).__name__)
+        with self._warned_lock:
+            first = cause not in self._warned
+            self._warned.add(cause)
+        if first:
+            log.warning(
+                "Safety check %r failed (%s: %s); every text it cannot judge is refused "
+                "until it is fixed. Further failures of this kind are not logged again.",
+                check_name,
+                type(exc).__name__,
+                detail,
+            )
+        return _refusal(
+            text,
+            FAIL_CLOSED_POLICY,
+            f"the {check_name} check failed ({type(exc).__name__}: {detail}); refusing to be safe",
+            fail_closed=True,
+        )
 
 
 class InputGuard(_Guard):

@@ -14,7 +14,7 @@ from safety.checks import CheckResult
 from safety.errors import SafetyModelError
 from safety.normalize import normalize
 from safety.text import split_sentences
-from safety.toxicity.encoder import Encoder
+from safety.toxicity.encoder import Encoder, validated_embeddings
 from safety.toxicity.identity import mask_identity_groups, mask_identity_words
 from safety.toxicity.train import BENIGN, WEIGHTS
 
@@ -168,19 +168,22 @@ class EmbeddedToxicity:
         best: dict[str, float] = dict.fromkeys(self.categories, 0.0)
         culprit: dict[str, str] = {}
         masked = [mask_identity_groups(unit) for unit in units]
-        for unit, row in zip(units, self._classifier.scores(self._encode(masked)), strict=True):
+        vectors = validated_embeddings(
+            self._encode(masked), len(masked), self._classifier.coef.shape[1]
+        )
+        plain = set(text_units(views[0]))
+        for unit, row in zip(units, self._classifier.scores(vectors), strict=True):
             for category, score in row.items():
                 if score > best[category]:
                     best[category], culprit[category] = score, unit
         for unit, score in zip(views, self._profanity(views), strict=True):
             if score > best["profanity"]:
                 best["profanity"], culprit["profanity"] = score, unit
+        # reasons are shown and logged: they say what and how sure, never the user's words
         reasons = {
-            category: f"{category} (score {best[category]:.2f}) in: {_excerpt(culprit[category])}"
+            category: f"{category} (score {best[category]:.2f})"
+            + ("" if culprit[category] in plain or culprit[category] == views[0] else
+               " in hidden or obfuscated text")
             for category in culprit
-        }
+        }  # fmt: skip
         return CheckResult(scores=best, reasons=reasons)
-
-
-def _excerpt(text: str, limit: int = 80) -> str:
-    return text if len(text) <= limit else text[: limit - 3] + "..."

