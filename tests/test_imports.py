@@ -58,10 +58,11 @@ def import_graph(root: Path, packages: tuple[str, ...]) -> Graph:
         for path in sorted((root / package).rglob("*.py"))
     }
     modules = set(files)
-    return {
-        module: set(_imported(ast.parse(path.read_text()), module, path.stem == "__init__", modules))
-        for module, path in files.items()
-    }
+    graph: Graph = {}
+    for module, path in files.items():
+        tree = ast.parse(path.read_text())
+        graph[module] = set(_imported(tree, module, path.stem == "__init__", modules))
+    return graph
 
 
 def cycles(graph: Graph) -> list[list[str]]:
@@ -107,7 +108,7 @@ def cycles(graph: Graph) -> list[list[str]]:
 
 
 def upward_imports(graph: Graph, floors: tuple[str, ...]) -> list[str]:
-    """"a -> b" for every import of a package above a's own floor."""
+    """ "a -> b" for every import of a package above a's own floor."""
     floor = {name: level for level, name in enumerate(floors)}
     return [
         f"{module} -> {target}"
