@@ -21,17 +21,3 @@ class Check(Protocol):
     name: str
 
     def __call__(self, text: str) -> CheckResult: ...
-
-
-def merge_results(results: list[CheckResult]) -> CheckResult:
-    """Combine results of one check over several views of a text: max score per category."""
-    merged = CheckResult()
-    for result in results:
-        for category, score in result.scores.items():
-            if score > merged.scores.get(category, -1.0):
-                merged.scores[category] = score
-                if category in result.reasons:
-                    merged.reasons[category] = result.reasons[category]
-        if result.redacted_text is not None and merged.redacted_text is None:
-            merged.redacted_text = result.redacted_text
-    return merged

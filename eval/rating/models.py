@@ -9,8 +9,6 @@ from pydantic import BaseModel, Field
 ItemKind = Literal["likert", "pair"]
 Choice = Literal["A", "B", "tie", "both_bad"]
 """What the rater picked, in displayed terms: A is the answer shown first (left)."""
-Winner = Literal["a", "b", "tie", "both_bad"]
-"""The same verdict in stored terms: a and b are the item's two configurations."""
 CHOICES: tuple[str, ...] = ("A", "B", "tie", "both_bad")
 
 

@@ -18,7 +18,6 @@ from safety import InputGuard, SafetyPolicy
 
 DATA = Path(__file__).resolve().parent / "data"
 DEFAULT_ADVBENCH = Path("/work/shared/data/advbench.jsonl")
-HARM = {"violence", "dangerous", "self-harm", "sexual", "hate", "harassment"}
 
 
 class CategoryScore(BaseModel):
