@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from eval.hallucination.errors import QuestionFileError
 
 Kind = Literal["answerable", "unanswerable", "trap"]
+Split = Literal["dev", "test"]
 
 
 class Question(BaseModel):
@@ -18,6 +19,8 @@ class Question(BaseModel):
 
     `key_facts` is a list of facts; each fact is a list of alternative phrasings, and the
     fact counts as present when any alternative matches (see `text.term_pattern`).
+    `split` is fixed by a hash of the id (`eval.hallucination.splits`): tune on "dev",
+    report "test".
     """
 
     model_config = ConfigDict(extra="forbid")
@@ -30,6 +33,7 @@ class Question(BaseModel):
     forbidden: list[str] = Field(default_factory=list)
     source_section: str = ""
     history: list[str] = Field(default_factory=list)
+    split: Split | None = None
 
     @field_validator("key_facts")
     @classmethod
