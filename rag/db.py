@@ -25,8 +25,32 @@ def connect(path: Path) -> sqlite3.Connection:
     return conn
 
 
+def statements(sql: str) -> list[str]:
+    """The whole SQL statements of a script, in order.
+
+    A ";" inside a string, a comment or a trigger body does not end a statement;
+    `sqlite3.complete_statement` decides where one does. Text after the last ";" counts
+    as a final statement when it holds anything but whitespace.
+    """
+    found: list[str] = []
+    current = ""
+    for piece in sql.split(";"):
+        current += piece + ";"
+        if sqlite3.complete_statement(current):
+            found.append(current.strip())
+            current = ""
+    rest = current[:-1]  # drop the ";" added after the last piece
+    if rest.strip():
+        found.append(rest.strip())
+    return [s for s in found if s.strip("; \n\t")]
+
+
 def migrate(conn: sqlite3.Connection, migrations: Sequence[Migration]) -> list[str]:
-    """Apply the migrations not yet recorded, each in its own transaction; return their names."""
+    """Apply the migrations not yet recorded, each in its own transaction; return their names.
+
+    Whether a migration ran is checked again inside its transaction, so two processes
+    opening the same new database do not both run it.
+    """
     conn.execute(
         "CREATE TABLE IF NOT EXISTS _migrations "
         "(name TEXT PRIMARY KEY, applied_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP)"
@@ -38,9 +62,11 @@ def migrate(conn: sqlite3.Connection, migrations: Sequence[Migration]) -> list[s
             continue
         conn.execute("BEGIN IMMEDIATE")
         try:
-            for statement in sql.split(";"):
-                if statement.strip():
-                    conn.execute(statement)
+            if conn.execute("SELECT 1 FROM _migrations WHERE name = ?", (name,)).fetchone():
+                conn.execute("COMMIT")
+                continue
+            for statement in statements(sql):
+                conn.execute(statement)
             conn.execute("INSERT INTO _migrations (name) VALUES (?)", (name,))
             conn.execute("COMMIT")
         except Exception:
