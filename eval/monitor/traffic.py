@@ -21,6 +21,9 @@ class TrafficStats(BaseModel):
     abstention_rate: float | None = None
     refusal_rate: float | None = None
     refusals_by_policy: dict[str, int] = Field(default_factory=dict)
+    fail_closed: int = Field(
+        0, description="Turns refused because a safety check failed (a broken model)."
+    )
     feedback: int = 0
     thumbs_up_rate: float | None = None
     p50_total_s: float | None = None
@@ -59,6 +62,7 @@ def traffic_stats(turns: list[Turn], start: datetime | None = None) -> TrafficSt
         abstention_rate=sum(t.abstained for t in turns) / n,
         refusal_rate=sum(t.refused for t in turns) / n,
         refusals_by_policy=dict(policies),
+        fail_closed=sum(t.fail_closed for t in turns),
         feedback=len(rated),
         thumbs_up_rate=(sum(v > 0 for v in rated) / len(rated)) if rated else None,
         p50_total_s=_percentile(totals, 50),
@@ -118,6 +122,11 @@ def traffic_report(
             alerts.append(
                 f"p95 latency {overall.p95_total_s:.1f} s is above {config.max_p95_latency_s:.1f} s"
             )
+    if overall.fail_closed:
+        alerts.append(
+            f"{overall.fail_closed} turns were refused because a safety check failed (fail "
+            "closed): a safety model is broken; see the log warnings and reinstall or rebuild it"
+        )
     if skipped_rows:
         alerts.append(f"{skipped_rows} unreadable turn-log rows were skipped")
     return TrafficReport(

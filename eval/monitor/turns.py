@@ -13,6 +13,9 @@ from typing import Any
 from eval.monitor.errors import BadWindow, TurnLogMissing
 from rag.turnlog import open_readonly
 
+FAIL_CLOSED_POLICY = "safety-check-failed"
+"""The refusal policy a guard names when a check could not judge (safety.guards)."""
+
 _WINDOW = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$")
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 
@@ -47,6 +50,9 @@ class Turn:
     total_s: float | None
     first_token_s: float | None
     feedback: int | None = None
+    fail_closed: bool = False
+    """Refused because a safety check could not judge the text (a broken model), not
+    because the text broke a policy."""
 
     @property
     def answered(self) -> bool:
@@ -77,6 +83,27 @@ def _opt_float(value: Any) -> float | None:
     return None if value is None else float(value)
 
 
+def _verdicts(safety: Any) -> list[dict[str, Any]]:
+    if not isinstance(safety, dict):
+        return []
+    found = [safety.get("input"), safety.get("output"), *(safety.get("passages") or [])]
+    return [verdict for verdict in found if isinstance(verdict, dict)]
+
+
+def failed_closed(safety_json: str | None, refusal_policy: str | None) -> bool:
+    """True when a guard of this turn refused because a check failed (fail closed)."""
+    if refusal_policy == FAIL_CLOSED_POLICY:
+        return True
+    try:
+        safety = json.loads(safety_json) if safety_json else None
+    except (TypeError, ValueError):
+        return False  # an unreadable safety column says nothing either way
+    return any(
+        verdict.get("fail_closed") or verdict.get("policy") == FAIL_CLOSED_POLICY
+        for verdict in _verdicts(safety)
+    )
+
+
 def parse_row(row: sqlite3.Row | dict[str, Any], feedback: int | None = None) -> Turn:
     """One `turns` row -> Turn. Raises ValueError/TypeError/KeyError on a corrupt row."""
     retrieved = json.loads(row["retrieved"])
@@ -103,6 +130,10 @@ def parse_row(row: sqlite3.Row | dict[str, Any], feedback: int | None = None) ->
         total_s=_opt_float(total),
         first_token_s=_opt_float(timings.get("first_token_s")),
         feedback=feedback,
+        fail_closed=failed_closed(
+            row["safety"] if "safety" in row.keys() else None,  # noqa: SIM118 (sqlite3.Row)
+            row["refusal_policy"],
+        ),
     )
 
 

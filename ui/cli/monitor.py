@@ -39,7 +39,8 @@ def format_traffic(report: TrafficReport) -> str:
     lines = [
         f"Last {report.window}: {o.turns} turns, {o.sessions} sessions",
         f"  abstained {pct(o.abstention_rate)}, refused {pct(o.refusal_rate)}"
-        + (f" {o.refusals_by_policy}" if o.refusals_by_policy else ""),
+        + (f" {o.refusals_by_policy}" if o.refusals_by_policy else "")
+        + f"; failed closed (a safety check broke) {o.fail_closed}",
         f"  latency total p50 {sec(o.p50_total_s)} p95 {sec(o.p95_total_s)};"
         f" first token p50 {sec(o.p50_first_token_s)} p95 {sec(o.p95_first_token_s)}",
         f"  feedback {o.feedback} ratings, thumbs-up {pct(o.thumbs_up_rate)}",
