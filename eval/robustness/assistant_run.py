@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from eval.robustness.runner import RobustnessReport, load_questions, run_robustness, write_report
+from eval.hallucination.questions import load_questions
+from eval.robustness.runner import RobustnessReport, run_robustness, write_report
 from rag.settings import Settings
 
 
@@ -20,7 +21,7 @@ def run_on_assistant(
     write the report under `out_dir` and return it."""
     from rag import Assistant
 
-    questions, skipped = load_questions(questions_file)
+    questions = load_questions(questions_file)
     if limit is not None:
         questions = questions[:limit]
     bot = Assistant.from_settings(settings)
@@ -29,6 +30,5 @@ def run_on_assistant(
     report = run_robustness(
         questions, bot, k=k, seed=seed, asker=bot if answers else None, embedder=embedder
     )
-    report.skipped_lines = skipped
     write_report(report, out_dir)
     return report

@@ -1,4 +1,8 @@
-"""Run perturbations over a question set and report the stability drop per perturbation type."""
+"""Run perturbations over a question set and report the stability drop per perturbation type.
+
+Questions come from the project's one loader (`eval.hallucination.questions.load_questions`),
+which names the line of any malformed entry instead of skipping it.
+"""
 
 from __future__ import annotations
 
@@ -9,15 +13,11 @@ from typing import Protocol
 
 from pydantic import BaseModel, Field
 
+from eval.hallucination.questions import Question
 from eval.robustness.metrics import cosine, jaccard, overlap_at_k
 from eval.robustness.perturb import KINDS, Kind, perturb
 from rag.answer import Answer, Passage
 from rag.embeddings import Embedder
-from rag.errors import CoursebotError
-
-
-class QuestionFileError(CoursebotError):
-    """The question set is missing or holds no usable question."""
 
 
 class Retriever(Protocol):
@@ -26,12 +26,6 @@ class Retriever(Protocol):
 
 class Asker(Protocol):
     def ask(self, question: str) -> Answer: ...
-
-
-class Question(BaseModel):
-    id: str
-    question: str
-    kind: str = ""
 
 
 class ItemResult(BaseModel):
@@ -65,34 +59,8 @@ class RobustnessReport(BaseModel):
     k: int
     seed: int
     questions: int
-    skipped_lines: int = 0
     summaries: list[KindSummary]
     items: list[ItemResult]
-
-
-def load_questions(path: Path) -> tuple[list[Question], int]:
-    """Questions of a JSONL file (id, question, kind, ...); unreadable lines are counted."""
-    if not path.is_file():
-        raise QuestionFileError(f"No question file at {path}: pass --questions FILE (JSONL).")
-    questions, skipped = [], 0
-    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-            text = str(record["question"]).strip()
-            if not text:
-                raise ValueError("empty question")
-            questions.append(
-                Question(
-                    id=str(record.get("id", n)), question=text, kind=str(record.get("kind", ""))
-                )
-            )
-        except (ValueError, KeyError, TypeError):
-            skipped += 1
-    if not questions:
-        raise QuestionFileError(f"{path} holds no readable question lines ({skipped} skipped).")
-    return questions, skipped
 
 
 def _mean(values: Sequence[float]) -> float:
