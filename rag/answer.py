@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from pydantic import BaseModel, Field
 
 from safety.verdict import Verdict
+from safety.watermark.verdict import Decision, WatermarkVerdict
 
 
 class Passage(BaseModel):
@@ -55,6 +54,30 @@ class SafetyReport(BaseModel):
     policy: str | None = None
 
 
+class WatermarkReport(BaseModel):
+    """The watermark test of the tokens the model generated for this answer.
+
+    It applies to the generated tokens before grounding removed any sentence; quoted
+    course text carries no mark and is not part of the test.
+    """
+
+    verdict: Decision
+    z: float
+    p_value: float = Field(ge=0.0, le=1.0)
+    threshold: float
+    scored_tokens: int = Field(ge=0)
+    green_tokens: int = Field(ge=0)
+    green_fraction: float = Field(ge=0.0, le=1.0)
+    gamma: float
+    total_tokens: int = Field(ge=0)
+    note: str = ""
+    applies_to: str = "generated tokens (before sentences were removed)"
+
+    @classmethod
+    def of(cls, verdict: WatermarkVerdict) -> WatermarkReport:
+        return cls(**verdict.model_dump(include=set(cls.model_fields)))
+
+
 class Timings(BaseModel):
     total_s: float = 0.0
     safety_s: float = 0.0
@@ -94,7 +117,9 @@ class Answer(BaseModel):
     raw_text: str = Field("", description="The model's text before the grounding check.")
     extractive: bool = Field(False, description="True when the text quotes the course.")
     safety: SafetyReport = Field(default_factory=SafetyReport)
-    watermark: dict[str, Any] | None = None
+    watermark: WatermarkReport | None = Field(
+        None, description="The watermark test of the generated tokens; None when none are shown."
+    )
     generated_token_ids: list[int] = Field(default_factory=list)
     timings: Timings = Field(default_factory=Timings)
     usage: Usage = Field(default_factory=Usage)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import os
 from pathlib import Path
-from typing import Any
 
 from rag.embeddings import (
     CachedEmbedder,
@@ -18,6 +17,7 @@ from rag.generation import LlamaCppGenerator
 from rag.index import IndexStore
 from rag.ingest import Ingestor
 from rag.paths import bundled_embedding_path, bundled_llm_path
+from rag.protocols import InputGuardLike, OutputGuardLike
 from rag.settings import Settings
 from rag.weights import weights_to_load
 
@@ -31,12 +31,12 @@ def go_offline() -> None:
 
 
 def make_embedder(settings: Settings) -> Embedder:
-    if settings.embedder == "hashing":
+    if settings.index.embedder == "hashing":
         return CachedEmbedder(HashingEmbedder())
     return CachedEmbedder(
         SentenceTransformerEmbedder(
-            settings.embedding_path or bundled_embedding_path(),
-            threads=settings.embedding_threads,
+            settings.index.embedding_path or bundled_embedding_path(),
+            threads=settings.index.embedding_threads,
         )
     )
 
@@ -47,18 +47,18 @@ def make_generator(settings: Settings) -> LlamaCppGenerator:
     A copy that no longer loads (damaged on disk) is deleted and the original loaded,
     so the next start makes a fresh one; an original that does not load is an error.
     """
-    source = settings.llm_path or bundled_llm_path()
-    loaded = weights_to_load(source, settings.data_dir / "models", settings.llm_requantize)
+    source = settings.llm.path or bundled_llm_path()
+    loaded = weights_to_load(source, settings.data_dir / "models", settings.llm.requantize)
 
     def load(path: Path) -> LlamaCppGenerator:
         return LlamaCppGenerator(
             path,
-            n_ctx=settings.n_ctx,
-            n_threads=settings.n_threads,
-            n_threads_batch=settings.n_threads_batch,
-            seed=settings.seed,
-            extra_buffers=settings.llm_extra_buffers,
-            name=source.name if path == source else f"{source.name} (as {settings.llm_requantize})",
+            n_ctx=settings.llm.n_ctx,
+            n_threads=settings.llm.n_threads,
+            n_threads_batch=settings.llm.n_threads_batch,
+            seed=settings.llm.seed,
+            extra_buffers=settings.llm.extra_buffers,
+            name=source.name if path == source else f"{source.name} (as {settings.llm.requantize})",
         )
 
     if loaded == source:
@@ -76,13 +76,15 @@ def make_ingestor(settings: Settings, embedder: Embedder) -> Ingestor:
     return Ingestor(
         IndexStore(settings.index_dir),
         embedder,
-        settings.chunking,
-        max_file_bytes=settings.max_file_bytes,
+        settings.index.chunking,
+        max_file_bytes=settings.index.max_file_bytes,
         report_dir=settings.data_dir / "reports",
     )
 
 
-def make_guards(settings: Settings, embedder: Embedder) -> tuple[Any, Any]:
+def make_guards(
+    settings: Settings, embedder: Embedder
+) -> tuple[InputGuardLike | None, OutputGuardLike | None]:
     """The input and output guards of the safety policy, or (None, None) when disabled."""
     if not settings.safety.enabled:
         return None, None

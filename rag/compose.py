@@ -14,8 +14,9 @@ from pydantic import BaseModel
 from rag.answer import Citation, SentenceCheck
 from rag.grounding import GroundedText
 from rag.keyword import terms
+from rag.setting_groups import GroundingTuning
 
-REDUNDANT_OVERLAP = 0.75
+DEFAULT_REDUNDANT_OVERLAP = GroundingTuning().redundant_overlap
 
 
 class Composition(BaseModel):
@@ -31,12 +32,17 @@ def quoted_part(quote: GroundedText, n: int = 1) -> str:
     return " ".join(s.text for s in quote.sentences) + f" [{n}]"
 
 
-def _redundant(sentence: str, quoted_terms: set[str]) -> bool:
+def _redundant(sentence: str, quoted_terms: set[str], overlap: float) -> bool:
     own = set(terms(sentence))
-    return bool(own) and len(own & quoted_terms) / len(own) >= REDUNDANT_OVERLAP
+    return bool(own) and len(own & quoted_terms) / len(own) >= overlap
 
 
-def compose(quote: GroundedText | None, generated: GroundedText, max_generated: int) -> Composition:
+def compose(
+    quote: GroundedText | None,
+    generated: GroundedText,
+    max_generated: int,
+    redundant_overlap: float = DEFAULT_REDUNDANT_OVERLAP,
+) -> Composition:
     """Quote first (if any), then the supported, non-redundant generated sentences.
 
     Citations are renumbered by first appearance; each sentence keeps its own source.
@@ -66,7 +72,7 @@ def compose(quote: GroundedText | None, generated: GroundedText, max_generated: 
             check.supported
             and check.citation is not None
             and added < max_generated
-            and not _redundant(check.text, quoted_terms)
+            and not _redundant(check.text, quoted_terms, redundant_overlap)
         )
         if keep and check.citation is not None:
             n = cite(by_number[check.citation])

@@ -10,26 +10,11 @@ still remove a shown sentence from the final answer; the final text replaces the
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from safety.text import split_complete
 
 Screen = Callable[[str], "str | None"]
 """Returns the sentence as it may be shown, or None to withhold it."""
-
-
-def guard_screen(output_guard: Any) -> Screen:
-    """A screen from an OutputGuard (or None: everything passes)."""
-
-    def screen(sentence: str) -> str | None:
-        if output_guard is None:
-            return sentence
-        verdict = output_guard.check(sentence)
-        if not verdict.allowed:
-            return None
-        return verdict.text if verdict.action == "redact" and verdict.text else sentence
-
-    return screen
 
 
 class DraftScreen:
@@ -46,18 +31,36 @@ class DraftScreen:
         return " ".join(self._shown)
 
     def feed(self, piece: str) -> str:
-        """Add a piece of the draft; screen every sentence it completes."""
-        self._pending += piece
-        complete, self._pending = split_complete(self._pending)
-        for sentence in complete:
-            self._release(sentence)
+        """Add a piece of the draft; screen every sentence it completes; all shown so far."""
+        for _ in self.feed_sentences(piece):
+            pass
         return self.shown
 
-    def _release(self, sentence: str) -> None:
+    def feed_sentences(self, piece: str) -> list[str]:
+        """Add a piece of the draft; the sentences it completes that passed the screen."""
+        self._pending += piece
+        complete, self._pending = split_complete(self._pending)
+        released = []
+        for sentence in complete:
+            passed = self._release(sentence)
+            if passed is not None:
+                released.append(passed)
+        return released
+
+    def flush(self) -> list[str]:
+        """At the end of the draft: release its last sentence if it is a finished one."""
+        tail, self._pending = self._pending.strip(), ""
+        if not tail.endswith((".", "!", "?")):
+            return []
+        passed = self._release(tail)
+        return [passed] if passed is not None else []
+
+    def _release(self, sentence: str) -> str | None:
         if not sentence.strip():
-            return
+            return None
         passed = self._screen(sentence.strip())
         if passed is None:
             self.withheld += 1
         else:
             self._shown.append(passed)
+        return passed

@@ -23,8 +23,12 @@ class QuoteEvent(BaseModel):
 
 
 class TokenEvent(BaseModel):
-    """A piece of the model's draft. The final answer may differ: grounding removes
-    unsupported sentences, so show `FinalEvent.answer.text` once it arrives."""
+    """One sentence of the model's draft, complete and already passed by the output guard
+    (redacted where it held personal data; sentences the guard refused never arrive).
+
+    The final answer may differ: grounding removes unsupported sentences, so show
+    `FinalEvent.answer.text` once it arrives.
+    """
 
     kind: Literal["token"] = "token"
     text: str

@@ -128,7 +128,17 @@ class GenerationStream:
 
 
 class Generator(Protocol):
-    """Streams an answer to chat messages."""
+    """Streams an answer to chat messages, and says what the pipeline needs to know of it:
+    its name (logged with each turn), its vocabulary size (the watermark's green lists are
+    drawn over it) and how many tokens a text costs (the prompt budget)."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def n_vocab(self) -> int: ...
+
+    def count_tokens(self, text: str) -> int: ...
 
     def stream(
         self,

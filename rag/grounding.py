@@ -21,17 +21,10 @@ from pydantic import BaseModel
 from rag.answer import Citation, Passage, SentenceCheck
 from rag.embeddings import Embedder
 from rag.keyword import terms
+from rag.setting_groups import GroundingTuning
 from rag.text import numbers, quoted_spans, split_sentences, strip_citation_marks, without_quotes
 
-LEXICAL_WEIGHT = 0.6
-SEMANTIC_FLOOR = 0.25
-MIN_CLAIM_TERMS = 3
-QUOTE_MARGIN = 0.1
-TOP_PASSAGE_BONUS = 0.06
-"""How much a sentence in the first-ranked passage is preferred when choosing which passage
-to quote: retrieval ranks whole passages with keywords and embeddings together, which a
-single sentence's score does not see. Chosen on half of the question set (even rows):
-0.04-0.08 scored the same there; the middle was taken, then checked on the other half."""
+DEFAULT_TUNING = GroundingTuning()
 _META = (
     "passage",
     "the course",
@@ -42,7 +35,6 @@ _META = (
     "provides an overview",
 )
 _LIST_AFTER = re.compile(r"(?:\s*(?:\d+[.)]|[-*•])\s+[^\n]+)+")
-MAX_QUOTE_CHARS = 900
 
 
 def following_list(passage_text: str, sentence: str) -> list[str]:
@@ -61,7 +53,7 @@ def _paragraphs(text: str) -> list[list[str]]:
 
 
 def widen_quote(
-    passage_text: str, quoted: list[str], max_chars: int = MAX_QUOTE_CHARS
+    passage_text: str, quoted: list[str], max_chars: int = DEFAULT_TUNING.max_quote_chars
 ) -> list[str]:
     """The quoted sentences with the rest of their paragraphs, then a following "Example"
     paragraph, as far as `max_chars` allows.
@@ -95,11 +87,11 @@ def clean_quote(sentence: str) -> str:
     return re.sub(r"^\s*(?:[-*•]\s+)", "", sentence.replace("**", "")).strip()
 
 
-def is_claim(sentence: str) -> bool:
+def is_claim(sentence: str, min_terms: int = DEFAULT_TUNING.min_claim_terms) -> bool:
     """A statement about the subject: not a question, a heading echo or talk about the prompt."""
     lowered = sentence.lower()
     return (
-        len(terms(sentence)) >= MIN_CLAIM_TERMS
+        len(terms(sentence)) >= min_terms
         and not sentence.rstrip().endswith("?")
         and " > " not in sentence
         and not any(marker in lowered for marker in _META)
@@ -148,9 +140,12 @@ def _lexical_support(sentence_terms: set[str], evidence_terms: set[str]) -> floa
 class GroundingChecker:
     """Scores sentences against passages and assembles a cited, supported answer."""
 
-    def __init__(self, embedder: Embedder, threshold: float) -> None:
+    def __init__(
+        self, embedder: Embedder, threshold: float, tuning: GroundingTuning = DEFAULT_TUNING
+    ) -> None:
         self.embedder = embedder
         self.threshold = threshold
+        self.tuning = tuning
 
     def support_matrix(self, sentences: Sequence[str], passages: Sequence[Passage]) -> np.ndarray:
         """support[i, j] in 0..1: how well passage j supports sentence i."""
@@ -171,10 +166,9 @@ class GroundingChecker:
             evidence_numbers = numbers(evidence[j])
             for i, sentence in enumerate(sentences):
                 lexical = _lexical_support(set(terms(sentence)), evidence_terms)
-                semantic_part = max(
-                    0.0, (float(semantic[i]) - SEMANTIC_FLOOR) / (1 - SEMANTIC_FLOOR)
-                )
-                score = LEXICAL_WEIGHT * lexical + (1 - LEXICAL_WEIGHT) * semantic_part
+                floor, weight = self.tuning.semantic_floor, self.tuning.lexical_weight
+                semantic_part = max(0.0, (float(semantic[i]) - floor) / (1 - floor))
+                score = weight * lexical + (1 - weight) * semantic_part
                 if numbers(sentence) - evidence_numbers:
                     score = min(score, self.threshold * 0.8)
                 support[i, j] = score
@@ -183,7 +177,7 @@ class GroundingChecker:
     def check(self, answer: str, passages: Sequence[Passage], mode: str) -> GroundedText:
         """Split, score, and keep (mode "remove") or mark (mode "flag") each sentence."""
         fragments = split_sentences(strip_citation_marks(answer))
-        sentences = [s for s in fragments if is_claim(s)]
+        sentences = [s for s in fragments if is_claim(s, self.tuning.min_claim_terms)]
         support = self.support_matrix(sentences, passages)
         checks: list[SentenceCheck] = []
         citation_of: dict[int, int] = {}
@@ -203,7 +197,6 @@ class GroundingChecker:
                 parts.append(f"{sentence} [{number}]")
             elif mode == "flag" and not declined:
                 parts.append(f"{sentence} [unsupported]")
-                removed += 0
             else:
                 removed += 1
             checks.append(
@@ -252,18 +245,21 @@ class GroundingChecker:
         question: str,
         passages: Sequence[Passage],
         min_similarity: float,
-        max_sentences: int = 3,
-        top_bonus: float = TOP_PASSAGE_BONUS,
+        max_sentences: int | None = None,
+        top_bonus: float | None = None,
         widen: bool = True,
     ) -> GroundedText | None:
         """Quote the course sentences that best answer the question, or None if none do.
 
         Sentences are scored against the question; the passage to quote is the one with
         the best sentence, the first-ranked passage getting `top_bonus`. Up to
-        `max_sentences` of its sentences within QUOTE_MARGIN of its best are quoted, with a
-        list they introduce and (`widen`) the rest of their paragraphs and a following
-        example.
+        `max_sentences` of its sentences within `tuning.quote_margin` of its best are quoted,
+        with a list they introduce and (`widen`) the rest of their paragraphs and a
+        following example. Unset arguments come from `self.tuning`.
         """
+        tuning = self.tuning
+        max_sentences = tuning.quote_max_sentences if max_sentences is None else max_sentences
+        top_bonus = tuning.top_passage_bonus if top_bonus is None else top_bonus
         candidates: list[tuple[int, str]] = []
         context: list[str] = []
         for j, passage in enumerate(passages):
@@ -280,7 +276,8 @@ class GroundingChecker:
             overlap = _lexical_support(
                 question_terms, set(terms(f"{passages[j].section} {sentence}"))
             )
-            scores.append(0.7 * float(similarity[k]) + 0.3 * overlap)
+            weight = tuning.quote_similarity_weight
+            scores.append(weight * float(similarity[k]) + (1 - weight) * overlap)
         order = np.argsort(scores)[::-1]
         if scores[order[0]] < min_similarity:
             return None
@@ -289,7 +286,7 @@ class GroundingChecker:
             best_in[j] = max(best_in.get(j, score), score)
         eligible = [j for j, best in best_in.items() if best >= min_similarity]
         best_passage = max(eligible, key=lambda j: best_in[j] + (top_bonus if j == 0 else 0.0))
-        floor = max(min_similarity, best_in[best_passage] - QUOTE_MARGIN)
+        floor = max(min_similarity, best_in[best_passage] - tuning.quote_margin)
         chosen = [int(k) for k in order if candidates[k][0] == best_passage and scores[k] >= floor][
             :max_sentences
         ]
@@ -297,11 +294,11 @@ class GroundingChecker:
         passage = passages[best_passage]
         quoted = [candidates[k][1] for k in chosen]
         for item in following_list(passage.text, quoted[-1]):
-            if item in quoted or sum(map(len, quoted)) + len(item) > MAX_QUOTE_CHARS:
+            if item in quoted or sum(map(len, quoted)) + len(item) > tuning.max_quote_chars:
                 break
             quoted.append(item)
         if widen:
-            quoted = widen_quote(passage.text, quoted)
+            quoted = widen_quote(passage.text, quoted, tuning.max_quote_chars)
         quoted = [clean_quote(q) for q in quoted]
         text = " ".join(quoted) + " [1]"
         checks = [
@@ -326,7 +323,9 @@ class GroundingChecker:
 
 
 def mentioned_only_as_example(
-    question: str, passages: Sequence[Passage], min_overlap: float = 0.7
+    question: str,
+    passages: Sequence[Passage],
+    min_overlap: float = DEFAULT_TUNING.example_overlap,
 ) -> Passage | None:
     """The passage that quotes this very question as an example, if one does.
 

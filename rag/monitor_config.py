@@ -4,6 +4,12 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from rag.setting_groups import AnswerSettings, RetrievalSettings
+
+
+def _answering_default(group: type[BaseModel], name: str) -> float:
+    return float(group.model_fields[name].default)
+
 
 class MonitorConfig(BaseModel):
     """Alert thresholds and sample sizes for monitoring reports (`Settings.monitor`)."""
@@ -22,7 +28,9 @@ class MonitorConfig(BaseModel):
     permutations: int = Field(200, ge=20, description="Permutations of the MMD drift test.")
     seed: int = 0
     out_of_scope_score: float = Field(
-        0.30, description="A turn whose best retrieval cosine is below this is out of scope."
+        default_factory=lambda: _answering_default(RetrievalSettings, "min_dense_score"),
+        description="A turn whose best retrieval cosine is below this is out of scope. "
+        "Unless set, the abstention threshold `retrieval.min_dense_score`.",
     )
     max_out_of_scope_share: float = Field(
         0.5, ge=0.0, le=1.0, description="Alert when this share of recent turns is out of scope."
@@ -30,7 +38,11 @@ class MonitorConfig(BaseModel):
     max_abstention_rate: float = Field(0.5, ge=0.0, le=1.0)
     max_p95_latency_s: float = Field(30.0, gt=0.0)
     review_support_min: float = Field(
-        0.55, ge=0.0, le=1.0, description="Answered turns with a sentence support below this."
+        default_factory=lambda: _answering_default(AnswerSettings, "support_threshold"),
+        ge=0.0,
+        le=1.0,
+        description="Answered turns with a sentence support below this. Unless set, the "
+        "grounding threshold `answer.support_threshold`.",
     )
     review_top_score: float = Field(
         0.40, description="Answered turns whose best retrieval cosine is below this."

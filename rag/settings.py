@@ -1,136 +1,130 @@
-"""coursebot's settings: one pydantic-settings class, `COURSEBOT_` environment prefix.
+"""coursebot's settings: one pydantic-settings class of groups, `COURSEBOT_` environment prefix.
 
 Values come, in order of precedence, from keyword arguments, the environment
-(`COURSEBOT_TOP_K=6`, nested with `__`: `COURSEBOT_WATERMARK__DELTA=3`), a TOML file
-(`COURSEBOT_CONFIG=path.toml` or `config_file=`), then the defaults below. Unknown keys
-are errors, so a typo never silently falls back to a default.
+(`COURSEBOT_RETRIEVAL__TOP_K=6`: group and key joined by `__`), a TOML file
+(`COURSEBOT_CONFIG=path.toml` or `config_file=`; `[retrieval]` `top_k = 6`), then the
+defaults of `rag/setting_groups.py`. Unknown keys are errors, in the file and in the
+environment, so a typo never silently falls back to a default. The flat names of earlier
+releases (`top_k`, `COURSEBOT_TOP_K`) still work for this release and log one line naming
+the new key.
 """
 
 from __future__ import annotations
 
+import difflib
 import hashlib
+import logging
 import os
+import tomllib
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
-from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
-    TomlConfigSettingsSource,
+    SettingsError,
 )
 
 from rag.ab import ABConfig
 from rag.errors import ConfigError
 from rag.monitor_config import MonitorConfig
 from rag.paths import default_data_dir, default_kb_dir
+from rag.setting_groups import (
+    AnswerSettings,
+    GenerationSettings,
+    IndexSettings,
+    LlmSettings,
+    RetrievalSettings,
+)
 from safety.policy import SafetyPolicy
 from safety.watermark.config import WatermarkConfig
 
-_toml_file: Path | None = None
+log = logging.getLogger("coursebot.settings")
+
+ENV_PREFIX = "COURSEBOT_"
+
+RENAMED: dict[str, tuple[str, str]] = {
+    "llm_path": ("llm", "path"),
+    "generator": ("llm", "backend"),
+    "n_ctx": ("llm", "n_ctx"),
+    "n_threads": ("llm", "n_threads"),
+    "n_threads_batch": ("llm", "n_threads_batch"),
+    "llm_requantize": ("llm", "requantize"),
+    "llm_extra_buffers": ("llm", "extra_buffers"),
+    "seed": ("llm", "seed"),
+    "max_answer_tokens": ("generation", "max_answer_tokens"),
+    "temperature": ("generation", "temperature"),
+    "top_p": ("generation", "top_p"),
+    "embedder": ("index", "embedder"),
+    "embedding_path": ("index", "embedding_path"),
+    "embedding_threads": ("index", "embedding_threads"),
+    "chunk_max_chars": ("index", "chunk_max_chars"),
+    "chunk_overlap_chars": ("index", "chunk_overlap_chars"),
+    "max_file_bytes": ("index", "max_file_bytes"),
+    "top_k": ("retrieval", "top_k"),
+    "candidate_k": ("retrieval", "candidate_k"),
+    "rrf_k": ("retrieval", "rrf_k"),
+    "min_dense_score": ("retrieval", "min_dense_score"),
+    "min_passage_score": ("retrieval", "min_passage_score"),
+    "answer_mode": ("answer", "mode"),
+    "support_threshold": ("answer", "support_threshold"),
+    "prompt_passages": ("answer", "prompt_passages"),
+    "prompt_budget_tokens": ("answer", "prompt_budget_tokens"),
+    "max_generated_sentences": ("answer", "max_generated_sentences"),
+    "extractive_fallback": ("answer", "extractive_fallback"),
+    "extractive_min_similarity": ("answer", "extractive_min_similarity"),
+    "history_turns": ("answer", "history_turns"),
+    "max_question_chars": ("answer", "max_question_chars"),
+    "host": ("server", "host"),
+    "port": ("server", "port"),
+    "auth_username": ("server", "auth_username"),
+    "auth_password": ("server", "auth_password"),
+}
+"""Flat names of the previous release -> (group, key). `retrieval` and `grounding` were
+flat strings too; as strings they mean `retrieval.mode` and `answer.grounding`."""
+
+_OLD_STRING_GROUPS = {"retrieval": ("retrieval", "mode"), "grounding": ("answer", "grounding")}
 
 
 class Settings(BaseSettings):
-    """All tunable behaviour of coursebot, with the embedded defaults."""
+    """All tunable behaviour of coursebot, grouped by concern, with the embedded defaults."""
 
     model_config = SettingsConfigDict(
-        env_prefix="COURSEBOT_", env_nested_delimiter="__", extra="forbid"
+        env_prefix=ENV_PREFIX, env_nested_delimiter="__", extra="forbid"
     )
 
     data_dir: Path = Field(default_factory=default_data_dir)
     kb_paths: list[Path] = Field(default_factory=lambda: [default_kb_dir()])
 
-    llm_path: Path | None = Field(None, description="A GGUF file; None = bundled SmolLM2.")
-    embedding_path: Path | None = Field(
-        None, description="A sentence-transformers folder; None = bundled MiniLM."
-    )
-    embedder: Literal["sentence-transformers", "hashing"] = "sentence-transformers"
-    embedding_threads: int = Field(
-        1,
-        ge=1,
-        description="torch threads for embeddings. 1 by default: on 2 cores shared with "
-        "llama.cpp, one thread embedded a question in 13 ms and two in 414 ms.",
-    )
-    generator: Literal["llama-cpp"] = "llama-cpp"
-    n_ctx: int = Field(2048, ge=512)
-    n_threads: int | None = Field(
-        None, ge=1, description="Generation threads; None = half the cores (llama.cpp default)."
-    )
-    n_threads_batch: int | None = Field(
-        None,
-        ge=1,
-        description="Prompt-evaluation threads; None = all cores. Prompt evaluation is a "
-        "short burst of matrix work that sets the time to first token.",
-    )
-    llm_requantize: Literal["off", "q8_0"] = Field(
-        "q8_0",
-        description="Load an 8-bit copy of a model whose format lacks llama.cpp's fast "
-        "batched kernels (the bundled Q4_1 model), made once in data_dir/models; models "
-        "over 1 GiB are left as they are. 'off' loads the file as it is.",
-    )
-    llm_extra_buffers: bool = Field(
-        False,
-        description="llama.cpp weight repacking/AMX buffers; off because they crash some CPUs.",
-    )
-    seed: int = 0
-    max_answer_tokens: int = Field(160, ge=8)
-    temperature: float = Field(0.3, ge=0.0, le=2.0)
-    top_p: float = Field(0.9, gt=0.0, le=1.0)
-    prompt_budget_tokens: int = Field(
-        1600, ge=128, description="Tokens for system prompt + passages + question."
-    )
-
-    chunk_max_chars: int = Field(900, ge=200)
-    chunk_overlap_chars: int = Field(120, ge=0)
-
-    top_k: int = Field(4, ge=1, le=20)
-    prompt_passages: int = Field(
-        3,
-        ge=1,
-        description="The model reads at most this many of the top_k passages; the opening "
-        "quote may come from any of them. Each passage is ~120 prompt tokens, and prompt "
-        "evaluation sets the time to the first generated token.",
-    )
-    candidate_k: int = Field(20, ge=1)
-    rrf_k: int = Field(60, ge=1)
-    min_dense_score: float = Field(
-        0.30, description="Abstain when the best passage's cosine similarity is below this."
-    )
-    min_passage_score: float = Field(
-        0.20, description="Passages below this cosine are not shown to the model."
-    )
-
-    retrieval: Literal["hybrid", "dense", "keyword", "off"] = "hybrid"
-    grounding: Literal["remove", "flag", "off"] = "remove"
-    support_threshold: float = Field(0.55, ge=0.0, le=1.0)
-    answer_mode: Literal["quote-and-generate", "generate"] = Field(
-        "quote-and-generate",
-        description="Lead with the course's best-matching sentences, then supported "
-        "generated ones; or generated sentences only (quoting only when none is supported).",
-    )
-    max_generated_sentences: int = Field(2, ge=0, le=10)
-    extractive_fallback: bool = True
-    extractive_min_similarity: float = Field(0.45, ge=0.0, le=1.0)
-    history_turns: int = Field(3, ge=0)
-
-    max_question_chars: int = Field(4000, ge=10)
-    max_file_bytes: int = Field(50_000_000, ge=1)
-
+    llm: LlmSettings = Field(default_factory=LlmSettings)
+    generation: GenerationSettings = Field(default_factory=GenerationSettings)
+    index: IndexSettings = Field(default_factory=IndexSettings)
+    retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
+    answer: AnswerSettings = Field(default_factory=AnswerSettings)
     safety: SafetyPolicy = Field(default_factory=SafetyPolicy)
     watermark: WatermarkConfig = Field(default_factory=WatermarkConfig)
     monitor: MonitorConfig = Field(default_factory=MonitorConfig)
     ab: ABConfig = Field(default_factory=ABConfig)
+    server: dict[str, Any] = Field(
+        default_factory=dict,
+        description="The web server's settings (host, port, login), validated by the web app "
+        "that owns them (`ui/server_settings.py`).",
+    )
 
-    host: str = "127.0.0.1"
-    port: int = Field(7860, ge=0, le=65535)
-    auth_username: str | None = None
-    auth_password: SecretStr | None = None
-
-    @field_validator("data_dir", "llm_path", "embedding_path", mode="after")
+    @model_validator(mode="before")
     @classmethod
-    def _expand_home(cls, path: Path | None) -> Path | None:
-        return path.expanduser() if path is not None else None
+    def _accept_flat_names(cls, data: Any) -> Any:
+        if isinstance(data, Mapping):
+            return translate_flat_names(dict(data))
+        return data
+
+    @field_validator("data_dir", mode="after")
+    @classmethod
+    def _expand_home(cls, path: Path) -> Path:
+        return path.expanduser()
 
     @field_validator("kb_paths", mode="after")
     @classmethod
@@ -138,31 +132,14 @@ class Settings(BaseSettings):
         return [path.expanduser() for path in paths]
 
     @model_validator(mode="after")
-    def _chunk_overlap_smaller_than_chunk(self) -> Settings:
-        if self.chunk_overlap_chars >= self.chunk_max_chars:
-            raise ValueError("chunk_overlap_chars must be smaller than chunk_max_chars")
-        if self.min_passage_score > self.min_dense_score:
-            raise ValueError("min_passage_score must not exceed min_dense_score")
+    def _monitor_follows_answering(self) -> Settings:
+        """The monitor's thresholds default to the ones answering uses (one number each)."""
+        given = self.monitor.model_fields_set
+        if "out_of_scope_score" not in given:
+            self.monitor.out_of_scope_score = self.retrieval.min_dense_score
+        if "review_support_min" not in given:
+            self.monitor.review_support_min = self.answer.support_threshold
         return self
-
-    @classmethod
-    def settings_customise_sources(
-        cls,
-        settings_cls: type[BaseSettings],
-        init_settings: PydanticBaseSettingsSource,
-        env_settings: PydanticBaseSettingsSource,
-        dotenv_settings: PydanticBaseSettingsSource,
-        file_secret_settings: PydanticBaseSettingsSource,
-    ) -> tuple[PydanticBaseSettingsSource, ...]:
-        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
-        if _toml_file is not None:
-            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=_toml_file))
-        return tuple(sources)
-
-    @property
-    def chunking(self) -> dict[str, int]:
-        """The chunking settings an index is built with (recorded in its manifest)."""
-        return {"max_chars": self.chunk_max_chars, "overlap_chars": self.chunk_overlap_chars}
 
     @property
     def index_dir(self) -> Path:
@@ -173,29 +150,178 @@ class Settings(BaseSettings):
         return self.data_dir / "coursebot.sqlite3"
 
     def fingerprint(self) -> str:
-        """A short hash of every setting except secrets: which configuration answered."""
-        dumped = self.model_dump_json(exclude={"auth_password", "auth_username"})
+        """A short hash of every setting that shapes answers: which configuration answered.
+
+        The server's settings (where it listens, who may log in) and the monitor's report
+        thresholds do not change an answer, and secrets never enter the hash.
+        """
+        dumped = self.model_dump_json(exclude={"server", "monitor"})
         return hashlib.sha256(dumped.encode()).hexdigest()[:16]
+
+    def with_overrides(self, overrides: Mapping[str, Any]) -> Settings:
+        """These settings with `overrides` (nested dicts merge into their groups) applied."""
+        merged = deep_merge(self.model_dump(), translate_flat_names(dict(overrides)))
+        return load_settings(**merged)
+
+
+def translate_flat_names(data: dict[str, Any], *, source: str = "setting") -> dict[str, Any]:
+    """Move the previous release's flat keys into their groups, one log line for each."""
+    for old in [k for k in data if k in RENAMED or k in _OLD_STRING_GROUPS]:
+        if old in _OLD_STRING_GROUPS and not isinstance(data[old], str):
+            continue
+        group, key = RENAMED.get(old) or _OLD_STRING_GROUPS[old]
+        value = data.pop(old)
+        log.warning(
+            "%s %r is deprecated and will stop working in the next release: use %s.%s "
+            "(TOML [%s] %s, environment %s%s__%s).",
+            source,
+            old,
+            group,
+            key,
+            group,
+            key,
+            ENV_PREFIX,
+            group.upper(),
+            key.upper(),
+        )
+        target = data.get(group)
+        if isinstance(target, BaseModel):
+            target = target.model_dump()
+        data[group] = {**(target or {}), key: value}
+    return data
+
+
+def deep_merge(base: Mapping[str, Any], update: Mapping[str, Any]) -> dict[str, Any]:
+    """`base` with `update` applied; nested mappings merge instead of replacing."""
+    merged = dict(base)
+    for key, value in update.items():
+        if isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
+            merged[key] = deep_merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def valid_environment_names() -> list[str]:
+    """Every `COURSEBOT_*` name a setting can be given by (groups one level deep)."""
+    names = ["CONFIG"]
+    for name, field in Settings.model_fields.items():
+        names.append(name.upper())
+        annotation = field.annotation
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            names.extend(f"{name}__{sub}".upper() for sub in annotation.model_fields)
+    return [ENV_PREFIX + n for n in names]
+
+
+def _environment_problems(environ: Mapping[str, str]) -> tuple[dict[str, Any], list[str]]:
+    """(flat names of the last release found in the environment, unknown names)."""
+    valid = set(valid_environment_names())
+    open_groups = {f"{ENV_PREFIX}{name}__".upper() for name in ("ab", "server", "answer__tuning")}
+    flat: dict[str, Any] = {}
+    unknown = []
+    for name, value in environ.items():
+        upper = name.upper()
+        if not upper.startswith(ENV_PREFIX) or upper in valid:
+            continue
+        if any(upper.startswith(prefix) for prefix in open_groups):
+            continue
+        key = upper[len(ENV_PREFIX) :].lower()
+        if key in RENAMED or key in _OLD_STRING_GROUPS:
+            flat[key] = value
+        else:
+            unknown.append(name)
+    return flat, unknown
+
+
+def closest_environment_name(name: str) -> str | None:
+    """The valid `COURSEBOT_*` name most like `name`, judged on the whole name and on its
+    last part (so `COURSEBOT_TOPK` finds `COURSEBOT_RETRIEVAL__TOP_K`)."""
+    wanted = name.upper().removeprefix(ENV_PREFIX)
+    best, best_score = None, 0.0
+    for valid in valid_environment_names():
+        key = valid.removeprefix(ENV_PREFIX)
+        score = max(
+            difflib.SequenceMatcher(None, wanted, key).ratio(),
+            difflib.SequenceMatcher(None, wanted.split("__")[-1], key.split("__")[-1]).ratio(),
+        )
+        if score > best_score:
+            best, best_score = valid, score
+    return best if best_score >= 0.6 else None
+
+
+def _unknown_environment_message(name: str) -> str:
+    close = closest_environment_name(name)
+    hint = f" Did you mean {close}?" if close else ""
+    return f"Unknown setting {name} in the environment.{hint} Unset it or fix its name."
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    """The TOML file's table; a syntax error is a ConfigError naming file, line and column."""
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"Settings file {path} is not valid TOML: {exc}.") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"Settings file {path} could not be read: {exc}.") from None
+
+
+class _Given(PydanticBaseSettingsSource):
+    """A settings source holding an already-read table (the TOML file)."""
+
+    def __init__(self, settings_cls: type[BaseSettings], data: dict[str, Any]) -> None:
+        super().__init__(settings_cls)
+        self._data = data
+
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
+        return self._data.get(field_name), field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        return self._data
 
 
 def load_settings(config_file: Path | str | None = None, **overrides: Any) -> Settings:
     """Build Settings from overrides, environment and an optional TOML file.
 
     Raises:
-        ConfigError: the file is missing or a value is invalid; the message names the key.
+        ConfigError: the file is missing or not TOML, a name is unknown, or a value is
+            invalid; the message names the key (and the closest valid one for a typo).
     """
-    global _toml_file
-    path = config_file or os.environ.get("COURSEBOT_CONFIG")
+    path = config_file or os.environ.get(f"{ENV_PREFIX}CONFIG")
     if path is not None and not Path(path).is_file():
         raise ConfigError(f"Settings file not found: {path}")
-    _toml_file = Path(path) if path else None
+    file_data = translate_flat_names(read_toml(Path(path)), source=f"{path}: key") if path else {}
+    flat_env, unknown = _environment_problems(os.environ)
+    if unknown:
+        raise ConfigError(_unknown_environment_message(sorted(unknown)[0]))
+    env_data = translate_flat_names(
+        {k: v for k, v in flat_env.items()}, source="environment variable"
+    )
+    init = deep_merge(env_data, overrides) if env_data else overrides
+
+    class _Loaded(Settings):
+        @classmethod
+        def settings_customise_sources(
+            cls,
+            settings_cls: type[BaseSettings],
+            init_settings: PydanticBaseSettingsSource,
+            env_settings: PydanticBaseSettingsSource,
+            dotenv_settings: PydanticBaseSettingsSource,
+            file_secret_settings: PydanticBaseSettingsSource,
+        ) -> tuple[PydanticBaseSettingsSource, ...]:
+            return (init_settings, env_settings, _Given(settings_cls, file_data))
+
     try:
-        return Settings(**overrides)
+        loaded = _Loaded(**init)
+    except SettingsError as exc:
+        raise ConfigError(f"Invalid settings: {exc}.") from None
     except ValidationError as exc:
         problems = "; ".join(
             f"{'.'.join(str(p) for p in err['loc']) or 'settings'}: {err['msg']}"
             for err in exc.errors()
         )
-        raise ConfigError(f"Invalid settings: {problems}") from exc
-    finally:
-        _toml_file = None
+        raise ConfigError(f"Invalid settings: {problems}") from None
+    return Settings.model_construct(
+        _fields_set=loaded.model_fields_set,
+        **{name: getattr(loaded, name) for name in Settings.model_fields},
+    )

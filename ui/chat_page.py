@@ -17,7 +17,6 @@ from typing import Any
 import gradio as gr
 
 from rag.answer import Answer
-from rag.draft import DraftScreen, guard_screen
 from rag.errors import CoursebotError
 from ui.feedback import record_feedback
 from ui.holder import AssistantHolder, StillLoading
@@ -88,17 +87,17 @@ class ChatHandlers:
         yield messages, "", questions, turn_ids, "Thinking…"
         answer: Answer | None = None
         quote = ""
-        draft = DraftScreen(guard_screen(bot.output_guard))
+        draft: list[str] = []
         events = bot.stream(text, history=list(questions) or None, session_id=session_id)
         try:
             for event in events:
                 if event.kind == "quote":
                     quote = event.text
-                    messages[-1] = _message("assistant", draft_markdown(draft, quote))
+                    messages[-1] = _message("assistant", draft_markdown(" ".join(draft), quote))
                     yield messages, "", questions, turn_ids, "Quoting the course…"
                 elif event.kind == "token":
-                    draft.feed(event.text)
-                    messages[-1] = _message("assistant", draft_markdown(draft, quote))
+                    draft.append(event.text)
+                    messages[-1] = _message("assistant", draft_markdown(" ".join(draft), quote))
                     yield messages, "", questions, turn_ids, "Generating…"
                 elif event.kind == "final":
                     answer = event.answer

@@ -10,8 +10,7 @@ import html
 from pathlib import PurePath
 from typing import Any
 
-from rag.answer import Answer, Citation
-from rag.draft import DraftScreen
+from rag.answer import Answer, Citation, WatermarkReport
 
 NOT_IN_COURSE = "Not in the course documents"
 LOADING_MESSAGE = "The model and the course index are still loading: try again in a few seconds."
@@ -48,13 +47,10 @@ def removed_sentences(answer: Answer) -> list[str]:
     ]
 
 
-def watermark_badge(mark: dict[str, Any] | None) -> str:
-    if not mark:
+def watermark_badge(mark: WatermarkReport | None) -> str:
+    if mark is None:
         return ""
-    verdict = str(mark.get("verdict", "unknown"))
-    z = mark.get("z")
-    z_text = f", z = {float(z):.1f}" if isinstance(z, int | float) else ""
-    return f"Watermark: {verdict}{z_text}"
+    return f"Watermark: {mark.verdict}, z = {mark.z:.1f}"
 
 
 def source_label(citation: Citation) -> str:
@@ -104,26 +100,19 @@ def answer_markdown(answer: Answer) -> str:
     return "\n\n".join(parts)
 
 
-def draft_markdown(draft: DraftScreen, quote: str = "") -> str:
+def draft_markdown(shown: str, quote: str = "") -> str:
     """The bubble while the answer is being made; the grounded final text replaces it.
 
     The course quote that opens the answer is shown as it will stand. The model's draft
-    is shown only as far as the output guard has screened it, one whole sentence at a
-    time, and marked as such, because grounding may still remove any of it.
+    arrives one whole sentence at a time, each already passed by the output guard, and is
+    marked as a draft, because grounding may still remove any of it.
     """
-    shown = draft.shown
-    withheld = (
-        f" ({draft.withheld} draft sentence{'s' if draft.withheld != 1 else ''} withheld "
-        "by the output guard)"
-        if draft.withheld
-        else ""
-    )
-    note = "the model is drafting; each sentence is screened before it is shown" + withheld
     if not quote:
+        note = "the model is drafting; each sentence is screened before it is shown"
         return f"{shown} ▌\n\n<small>_{note}_</small>"
     screened = f"\n\n<small>screened draft: {shown} ▌</small>" if shown else ""
     note = "the model is adding to the course's words; its sentences are checked first"
-    return f"{quote}{screened}\n\n<small>_{note}{withheld}_</small>"
+    return f"{quote}{screened}\n\n<small>_{note}_</small>"
 
 
 def answer_json(answer: Answer) -> dict[str, Any]:

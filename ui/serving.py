@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import gradio as gr
 
-from rag.errors import ConfigError
 from rag.settings import Settings
 from ui.app import CSS, build_app
 from ui.holder import AssistantFactory, AssistantHolder, default_factory
+from ui.server_settings import server_settings
 
 MAX_QUEUE = 200
 # System fonts only: the default themes pull Google Fonts, and the app must stay offline.
@@ -19,15 +19,7 @@ THEME = gr.themes.Soft(
 
 def auth_pair(settings: Settings) -> tuple[str, str] | None:
     """(username, password) when the settings ask for a login, else None."""
-    user = settings.auth_username
-    password = settings.auth_password.get_secret_value() if settings.auth_password else None
-    if not user and not password:
-        return None
-    if not user or not password:
-        raise ConfigError(
-            "Set both COURSEBOT_AUTH_USERNAME and COURSEBOT_AUTH_PASSWORD, or neither."
-        )
-    return user, password
+    return server_settings(settings).login()
 
 
 def launch(
@@ -38,17 +30,18 @@ def launch(
     holder: AssistantHolder | None = None,
     quiet: bool = False,
 ) -> gr.Blocks:
-    """Serve the app on settings.host:settings.port; with block=False return once it is up.
+    """Serve the app on the server settings' host:port; with block=False return once it is up.
 
     Generation events share one concurrency group of size 1 (see ui.chat_page), so
     concurrent users queue instead of calling llama.cpp from two threads.
     """
-    auth = auth_pair(settings)
+    server = server_settings(settings)
+    auth = server.login()
     app = build_app(settings, assistant_factory, holder=holder)
     app.queue(default_concurrency_limit=4, max_size=MAX_QUEUE)
     app.launch(
-        server_name=settings.host,
-        server_port=settings.port,
+        server_name=server.host,
+        server_port=server.port,
         share=False,
         auth=auth,
         auth_message="coursebot: log in with the account your instructor gave you."

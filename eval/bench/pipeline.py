@@ -88,7 +88,8 @@ def overhead(bot: Assistant, rounds: int) -> dict[str, Any]:
         answer = bot.ask(question)
         if answer.abstained or answer.refused or not answer.usage.completion_tokens:
             continue
-        passages = [p for p in answer.passages if p.dense_score >= bot.settings.min_passage_score]
+        floor = bot.settings.retrieval.min_passage_score
+        passages = [p for p in answer.passages if p.dense_score >= floor]
         plan = bot.plan_prompt(answer.resolved_question, passages)
         prompt_ids = generator.prompt_ids(plan.messages)
         raw = _raw_generation_seconds(generator, prompt_ids, answer.usage.completion_tokens)
@@ -136,10 +137,10 @@ def _time_weights(path: Path, settings: Settings, prompt: list[int], rounds: int
 
     llama = load_llama(
         path,
-        n_ctx=settings.n_ctx,
-        n_threads=settings.n_threads,
-        n_threads_batch=settings.n_threads_batch,
-        extra_buffers=settings.llm_extra_buffers,
+        n_ctx=settings.llm.n_ctx,
+        n_threads=settings.llm.n_threads,
+        n_threads_batch=settings.llm.n_threads_batch,
+        extra_buffers=settings.llm.extra_buffers,
     )
     samples = []
     try:
@@ -160,7 +161,7 @@ def weights_comparison(bot: Assistant, rounds: int = 5) -> dict[str, Any]:
 
     generator = bot.generator
     assert isinstance(generator, LlamaCppGenerator)
-    source = bot.settings.llm_path or bundled_llm_path()
+    source = bot.settings.llm.path or bundled_llm_path()
     loaded = generator.model_path
     if loaded == source:
         return {"note": "the configured file is loaded as it is", "file": source.name}
@@ -252,7 +253,7 @@ def cold_start(data_dir: Path, runs: int) -> dict[str, Any]:
 
 def run(settings: Settings, out: Path, rounds: int = 8, cold_runs: int = 2) -> dict[str, Any]:
     out.mkdir(parents=True, exist_ok=True)
-    bot = Assistant.from_settings(settings, max_answer_tokens=128)
+    bot = Assistant.from_settings(settings, generation={"max_answer_tokens": 128})
     bot.ask(QUESTIONS[0])  # warm-up: first-call allocations and caches
     questions_path = Path(__file__).resolve().parents[1] / "data" / "questions.jsonl"
     questions = (

@@ -63,8 +63,8 @@ def describe_run(
     """Everything needed to tell later which configuration a run measured."""
     from rag.paths import bundled_embedding_path, bundled_llm_path
 
-    llm = settings.llm_path or bundled_llm_path()
-    embedding = settings.embedding_path or bundled_embedding_path()
+    llm = settings.llm.path or bundled_llm_path()
+    embedding = settings.index.embedding_path or bundled_embedding_path()
     return {
         "name": name,
         "started_at": utc_now(),

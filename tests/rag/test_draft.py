@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from rag.draft import DraftScreen, guard_screen
+from rag.answer import Timings
+from rag.draft import DraftScreen
+from rag.pipeline.screening import OutputScreen
 from safety import OutputGuard
 
 
@@ -22,10 +24,18 @@ def test_refused_sentences_are_withheld_and_counted() -> None:
 
 
 def test_the_real_output_guard_withholds_harm_and_redacts_pii() -> None:
-    screen = DraftScreen(guard_screen(OutputGuard()))
+    output = OutputScreen(OutputGuard())
+    screen = DraftScreen(lambda s: output.screen(s, Timings()).shown)
     screen.feed("Monitoring compares live inputs with training data. ")
     screen.feed("Write to jane.doe@example.com for the slides. ")
     screen.feed("You should kill yourself, you worthless idiot. ")
     assert "Monitoring compares live inputs" in screen.shown
     assert "jane.doe@example.com" not in screen.shown and "[EMAIL]" in screen.shown
     assert "worthless" not in screen.shown and screen.withheld == 1
+
+
+def test_feed_sentences_returns_only_what_passed() -> None:
+    screen = DraftScreen(lambda s: None if "bad" in s else s.upper())
+    assert screen.feed_sentences("One good. One bad") == ["ONE GOOD."]
+    assert screen.feed_sentences(". Two good. ") == ["TWO GOOD."]
+    assert screen.withheld == 1

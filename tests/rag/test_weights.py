@@ -57,7 +57,7 @@ def test_a_corrupt_model_still_gets_the_clear_load_error(tmp_path: Path) -> None
     broken.write_bytes(b"GGUF" + b"\x00" * 64)
     assert weights_to_load(broken, tmp_path / "models", "q8_0") == broken
     with pytest.raises(ModelLoadError, match="Could not load"):
-        make_generator(Settings(data_dir=tmp_path, llm_path=broken))
+        make_generator(Settings(data_dir=tmp_path, llm={"path": broken}))
 
 
 def test_an_unwritable_cache_falls_back_to_the_original(tmp_path: Path) -> None:

@@ -17,6 +17,8 @@ def serve(holder: AssistantHolder, **overrides: object) -> tuple[object, str]:
     """Launch the app in-process on a free 127.0.0.1 port; returns (app, url)."""
     from ui.serving import launch
 
-    settings = holder.settings.model_copy(update={"port": free_port(), **overrides})
+    port = free_port()
+    server = {**holder.settings.server, "port": port, **overrides}
+    settings = holder.settings.model_copy(update={"server": server})
     app = launch(settings, holder=holder, block=False, quiet=True)
-    return app, f"http://127.0.0.1:{settings.port}/"
+    return app, f"http://127.0.0.1:{port}/"

@@ -10,24 +10,27 @@ from ui.cli.common import friendly_errors, offline, settings_from
 
 
 @click.command("chat")
-@click.option("--host", default=None, help="Interface to bind (default: settings.host, 127.0.0.1).")
-@click.option("--port", type=int, default=None, help="Port (default: settings.port, 7860).")
+@click.option("--host", default=None, help="Interface to bind (default: server.host, 127.0.0.1).")
+@click.option("--port", type=int, default=None, help="Port (default: server.port, 7860).")
 @click.pass_context
 @friendly_errors
 def command(ctx: click.Context, host: str | None, port: int | None) -> None:
     """Open the chat web app: ask questions, see sources, upload documents."""
     offline()
-    overrides: dict[str, Any] = {
+    given: dict[str, Any] = {
         key: value for key, value in (("host", host), ("port", port)) if value is not None
     }
-    settings = settings_from(ctx, **overrides)
+    settings = settings_from(ctx, server=given) if given else settings_from(ctx)
     from ui import serving
+    from ui.server_settings import server_settings
 
-    click.echo(f"coursebot: serving on http://{settings.host}:{settings.port} (Ctrl+C to stop)")
-    if settings.host not in ("127.0.0.1", "localhost") and not settings.auth_username:
+    server = server_settings(settings)
+    click.echo(f"coursebot: serving on http://{server.host}:{server.port} (Ctrl+C to stop)")
+    if server.host not in ("127.0.0.1", "localhost") and not server.auth_username:
         click.echo(
             "warning: listening beyond this machine without a login; set "
-            "COURSEBOT_AUTH_USERNAME and COURSEBOT_AUTH_PASSWORD for a shared deployment.",
+            "COURSEBOT_SERVER__AUTH_USERNAME and COURSEBOT_SERVER__AUTH_PASSWORD for a shared "
+            "deployment.",
             err=True,
         )
     serving.launch(settings)

@@ -1,0 +1,102 @@
+"""The knowledge base the assistant answers from: its index on disk and the retriever over it.
+
+Opening, building, refreshing and searching the index live here, apart from answering,
+so the lifecycle (first build, settings checks, incremental ingestion) reads in one place.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+
+from rag.answer import Passage
+from rag.components import make_ingestor
+from rag.embeddings import Embedder
+from rag.errors import IndexCorrupt, IndexMissing
+from rag.grounding_cache import prime_grounding_vectors
+from rag.index import REBUILD_HINT, FileRecord, IndexStore, manifest_settings_problem
+from rag.ingest import IngestReport, ProgressCallback
+from rag.retrieval import HybridRetriever
+from rag.settings import Settings
+
+
+class KnowledgeBase:
+    """The index under `settings.index_dir`, searched with `settings.retrieval`. Thread-safe."""
+
+    def __init__(self, settings: Settings, embedder: Embedder) -> None:
+        self.settings = settings
+        self.embedder = embedder
+        self.store = IndexStore(settings.index_dir)
+        self._retriever: HybridRetriever | None = None
+        self._ingest_lock = threading.Lock()
+
+    def open(self) -> None:
+        """Load the index, building it from `kb_paths` when there is none yet.
+
+        Raises:
+            IndexCorrupt: the index is damaged or was built with other settings.
+        """
+        if not self.store.exists():
+            self.ingest()
+            return
+        manifest = self.store.read_manifest()
+        problem = manifest_settings_problem(
+            manifest, self.embedder.name, self.settings.index.chunking
+        )
+        if problem:
+            raise IndexCorrupt(f"{problem} {REBUILD_HINT}")
+        self.reload()
+
+    def reload(self) -> None:
+        """(Re)build the retriever over the index as it is on disk now."""
+        data = self.store.load()
+        retrieval = self.settings.retrieval
+        self._retriever = HybridRetriever(
+            data.chunks,
+            data.vectors,
+            data.faiss_index,
+            self.embedder,
+            mode=retrieval.mode,
+            top_k=retrieval.top_k,
+            candidate_k=retrieval.candidate_k,
+            rrf_k=retrieval.rrf_k,
+        )
+        prime_grounding_vectors(self.embedder, data.chunks, self.settings.index_dir)
+
+    def ingest(
+        self,
+        paths: Sequence[Path] | None = None,
+        *,
+        rebuild: bool = False,
+        on_progress: ProgressCallback | None = None,
+    ) -> IngestReport:
+        """Index new or changed documents (default: `kb_paths`) and start using them."""
+        with self._ingest_lock:
+            report = make_ingestor(self.settings, self.embedder).run(
+                list(paths or self.settings.kb_paths), rebuild=rebuild, on_progress=on_progress
+            )
+            self.reload()
+            return report
+
+    def documents(self) -> list[FileRecord]:
+        """The documents in the index."""
+        try:
+            return sorted(self.store.read_manifest().files.values(), key=lambda f: f.source)
+        except IndexMissing:
+            return []
+
+    def last_report(self) -> IngestReport | None:
+        """The data-quality report of the last ingestion, if there was one."""
+        path = self.settings.data_dir / "reports" / "latest.json"
+        return IngestReport.model_validate_json(path.read_text()) if path.is_file() else None
+
+    def retrieve(self, question: str) -> list[Passage]:
+        """The top passages for `question`.
+
+        Raises:
+            IndexMissing: no index is loaded.
+        """
+        if self._retriever is None:
+            raise IndexMissing("No index loaded. Build it with `coursebot ingest`.")
+        return self._retriever.retrieve(question)

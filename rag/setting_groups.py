@@ -1,0 +1,210 @@
+"""The groups of `Settings`, one pydantic model per concern.
+
+Each group is a section of the TOML file (`[retrieval]`, `[answer]`, ...) and a prefix of
+the environment (`COURSEBOT_RETRIEVAL__TOP_K=6`). Every number the pipeline was tuned on
+lives here, with what it does and how it was chosen, so nothing tuned hides in a module.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+
+class Group(BaseModel):
+    """A settings group: unknown keys are errors."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class LlmSettings(Group):
+    """The generating model and how it is loaded (`[llm]`)."""
+
+    backend: Literal["llama-cpp"] = Field(
+        "llama-cpp", description="The generation backend, picked by name."
+    )
+    path: Path | None = Field(None, description="A GGUF file; None = bundled SmolLM2.")
+    n_ctx: int = Field(2048, ge=512)
+    n_threads: int | None = Field(
+        None, ge=1, description="Generation threads; None = half the cores (llama.cpp default)."
+    )
+    n_threads_batch: int | None = Field(
+        None,
+        ge=1,
+        description="Prompt-evaluation threads; None = all cores. Prompt evaluation is a "
+        "short burst of matrix work that sets the time to first token.",
+    )
+    requantize: Literal["off", "q8_0"] = Field(
+        "q8_0",
+        description="Load an 8-bit copy of a model whose format lacks llama.cpp's fast "
+        "batched kernels (the bundled Q4_1 model), made once in data_dir/models; models "
+        "over 1 GiB are left as they are. 'off' loads the file as it is.",
+    )
+    extra_buffers: bool = Field(
+        False,
+        description="llama.cpp weight repacking/AMX buffers; off because they crash some CPUs.",
+    )
+    seed: int = 0
+
+    @field_validator("path", mode="after")
+    @classmethod
+    def _expand_home(cls, path: Path | None) -> Path | None:
+        return path.expanduser() if path is not None else None
+
+
+class GenerationSettings(Group):
+    """How the model decodes an answer (`[generation]`); the loaded model stays the same."""
+
+    max_answer_tokens: int = Field(160, ge=8)
+    temperature: float = Field(0.3, ge=0.0, le=2.0)
+    top_p: float = Field(0.9, gt=0.0, le=1.0)
+
+
+class IndexSettings(Group):
+    """What the index is built with (`[index]`); changing these needs a rebuild."""
+
+    embedder: Literal["sentence-transformers", "hashing"] = "sentence-transformers"
+    embedding_path: Path | None = Field(
+        None, description="A sentence-transformers folder; None = bundled MiniLM."
+    )
+    embedding_threads: int = Field(
+        1,
+        ge=1,
+        description="torch threads for embeddings. 1 by default: on 2 cores shared with "
+        "llama.cpp, one thread embedded a question in 13 ms and two in 414 ms.",
+    )
+    chunk_max_chars: int = Field(900, ge=200)
+    chunk_overlap_chars: int = Field(120, ge=0)
+    max_file_bytes: int = Field(50_000_000, ge=1, description="Larger files are skipped.")
+
+    @field_validator("embedding_path", mode="after")
+    @classmethod
+    def _expand_home(cls, path: Path | None) -> Path | None:
+        return path.expanduser() if path is not None else None
+
+    @model_validator(mode="after")
+    def _overlap_smaller_than_chunk(self) -> IndexSettings:
+        if self.chunk_overlap_chars >= self.chunk_max_chars:
+            raise ValueError("chunk_overlap_chars must be smaller than chunk_max_chars")
+        return self
+
+    @property
+    def chunking(self) -> dict[str, int]:
+        """The chunking settings an index is built with (recorded in its manifest)."""
+        return {"max_chars": self.chunk_max_chars, "overlap_chars": self.chunk_overlap_chars}
+
+
+class RetrievalSettings(Group):
+    """Finding passages and deciding whether any is relevant (`[retrieval]`)."""
+
+    mode: Literal["hybrid", "dense", "keyword", "off"] = "hybrid"
+    top_k: int = Field(4, ge=1, le=20)
+    candidate_k: int = Field(20, ge=1, description="Candidates per retriever before fusion.")
+    rrf_k: int = Field(60, ge=1, description="Reciprocal-rank-fusion constant.")
+    min_dense_score: float = Field(
+        0.30,
+        description="Abstain when the best passage's cosine similarity is below this; the "
+        "monitor counts such turns as out of scope.",
+    )
+    min_passage_score: float = Field(
+        0.20, description="Passages below this cosine are not shown to the model."
+    )
+
+    @model_validator(mode="after")
+    def _passage_floor_below_abstention(self) -> RetrievalSettings:
+        if self.min_passage_score > self.min_dense_score:
+            raise ValueError("min_passage_score must not exceed min_dense_score")
+        return self
+
+
+class GroundingTuning(Group):
+    """The grounding check's and the quote's inner numbers (`[answer.tuning]`).
+
+    Chosen on the project's question set; change them only with `coursebot eval compare`.
+    """
+
+    lexical_weight: float = Field(
+        0.6, ge=0.0, le=1.0, description="Share of support from content-term overlap."
+    )
+    semantic_floor: float = Field(
+        0.25, ge=0.0, lt=1.0, description="Embedding similarity that counts as no support."
+    )
+    min_claim_terms: int = Field(
+        3, ge=1, description="Fewer content terms: not a claim worth checking."
+    )
+    quote_similarity_weight: float = Field(
+        0.7,
+        ge=0.0,
+        le=1.0,
+        description="A quote candidate's score: this share of embedding similarity to the "
+        "question, the rest from term overlap.",
+    )
+    quote_margin: float = Field(
+        0.1, ge=0.0, description="Quote the best passage's sentences within this of its best."
+    )
+    quote_max_sentences: int = Field(3, ge=1, description="Sentences chosen before widening.")
+    max_quote_chars: int = Field(900, ge=100, description="A widened quote stays within this.")
+    top_passage_bonus: float = Field(
+        0.06,
+        ge=0.0,
+        description="How much a sentence in the first-ranked passage is preferred when "
+        "choosing which passage to quote: retrieval ranks whole passages with keywords and "
+        "embeddings together, which a single sentence's score does not see. Chosen on half "
+        "of the question set (even rows): 0.04-0.08 scored the same there; the middle was "
+        "taken, then checked on the other half.",
+    )
+    redundant_overlap: float = Field(
+        0.75,
+        ge=0.0,
+        le=1.0,
+        description="A generated sentence sharing this share of its terms with the quote "
+        "repeats it and is left out.",
+    )
+    example_overlap: float = Field(
+        0.7,
+        ge=0.0,
+        le=1.0,
+        description="A question whose terms a quoted span of a passage covers this much is "
+        "only mentioned as an example there.",
+    )
+
+
+class AnswerSettings(Group):
+    """Prompting, grounding and composing the answer (`[answer]`)."""
+
+    mode: Literal["quote-and-generate", "generate"] = Field(
+        "quote-and-generate",
+        description="Lead with the course's best-matching sentences, then supported "
+        "generated ones; or generated sentences only (quoting only when none is supported).",
+    )
+    grounding: Literal["remove", "flag", "off"] = "remove"
+    support_threshold: float = Field(
+        0.55,
+        ge=0.0,
+        le=1.0,
+        description="A sentence is supported at this score; the monitor reviews answered "
+        "turns with a sentence below it.",
+    )
+    prompt_passages: int = Field(
+        3,
+        ge=1,
+        description="The model reads at most this many of the top_k passages; the opening "
+        "quote may come from any of them. Each passage is ~120 prompt tokens, and prompt "
+        "evaluation sets the time to the first generated token.",
+    )
+    prompt_budget_tokens: int = Field(
+        1600, ge=128, description="Tokens for system prompt + passages + question."
+    )
+    max_generated_sentences: int = Field(2, ge=0, le=10)
+    extractive_fallback: bool = True
+    extractive_min_similarity: float = Field(0.45, ge=0.0, le=1.0)
+    history_turns: int = Field(3, ge=0, description="Earlier questions used for follow-ups.")
+    max_question_chars: int = Field(4000, ge=10)
+    tuning: GroundingTuning = Field(default_factory=GroundingTuning)
+
+    @property
+    def quote_first(self) -> bool:
+        """Open with a course quote before the model writes (decided here, once)."""
+        return self.mode == "quote-and-generate" and self.grounding == "remove"
