@@ -17,12 +17,14 @@ from typing import Any
 
 import gradio as gr
 
+from rag.documents import SUPPORTED_SUFFIXES
 from rag.errors import CoursebotError
 from ui.holder import AssistantHolder, AssistantLike
 
 log = logging.getLogger(__name__)
 
-UPLOAD_TYPES = [".md", ".txt", ".pdf", ".html"]
+UPLOAD_TYPES = list(SUPPORTED_SUFFIXES)
+"""What the upload box accepts: exactly what rag/ can read."""
 INGEST = "ingest"
 ProgressFn = Callable[..., Any]
 KbOutputs = tuple[dict[str, Any], str, str, dict[str, Any] | None]
