@@ -39,8 +39,9 @@ class SentenceTransformerEmbedder:
     def __init__(self, path: Path, batch_size: int = 32, threads: int | None = None) -> None:
         if not (path / "config.json").is_file() and not (path / "modules.json").is_file():
             raise ModelLoadError(
-                f"No sentence-transformers model at {path}: set COURSEBOT_EMBEDDING_PATH to a "
-                "folder holding one, or reinstall with `make run`."
+                f"No sentence-transformers model at {path}: set "
+                "COURSEBOT_INDEX__EMBEDDING_PATH to a folder holding one, or reinstall with "
+                "`make run`."
             )
         import torch
         import transformers

