@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from eval.hallucination.calibration import Calibration, calibrate, load_labels
-from eval.hallucination.questions import Question, load_questions
+from eval.hallucination.questions import Question, Split, load_questions
 from eval.hallucination.report import write_reports
 from eval.hallucination.runner import (
     AskingAssistant,
@@ -17,6 +17,7 @@ from eval.hallucination.runner import (
     start_run,
     summarise,
 )
+from eval.hallucination.splits import select_split
 from eval.hallucination.verifier import ClaimVerifier
 from rag.embeddings import Embedder
 
@@ -43,8 +44,21 @@ def calibrated_verifier(
     return verifier, calibration
 
 
-def select(questions: list[Question], limit: int | None) -> list[Question]:
-    return questions[:limit] if limit is not None else questions
+def select(
+    questions: list[Question], limit: int | None, split: Split | None = None
+) -> list[Question]:
+    """The questions of `split` (all for None), then the first `limit` of them."""
+    chosen = select_split(questions, split)
+    return chosen[:limit] if limit is not None else chosen
+
+
+def knowledge_base_overrides(kb_dirs: list[Path], data_dir: Path) -> dict[str, Any]:
+    """Settings that answer from `kb_dirs` alone, with their own index under `data_dir`.
+
+    The configured knowledge base and its index are left untouched; reusing `data_dir`
+    reuses its index (only new or changed files are read again).
+    """
+    return {"kb_paths": [str(p.resolve()) for p in kb_dirs], "data_dir": str(data_dir.resolve())}
 
 
 def evaluate(
@@ -66,4 +80,11 @@ def evaluate(
     return metrics
 
 
-__all__ = ["DEFAULT_QUESTIONS", "calibrated_verifier", "evaluate", "load_questions", "select"]
+__all__ = [
+    "DEFAULT_QUESTIONS",
+    "calibrated_verifier",
+    "evaluate",
+    "knowledge_base_overrides",
+    "load_questions",
+    "select",
+]

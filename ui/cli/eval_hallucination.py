@@ -14,9 +14,11 @@ from eval.hallucination.evaluate import (
     DEFAULT_QUESTIONS,
     calibrated_verifier,
     evaluate,
+    knowledge_base_overrides,
     load_questions,
     select,
 )
+from eval.hallucination.questions import Split
 from eval.hallucination.report import fmt
 from eval.hallucination.runinfo import describe_run
 from rag.errors import ConfigError
@@ -58,6 +60,26 @@ def parse_overrides(pairs: tuple[str, ...]) -> dict[str, Any]:
     "--limit", type=click.IntRange(min=1), default=None, help="Only the first N questions."
 )
 @click.option(
+    "--split",
+    type=click.Choice(["dev", "test"]),
+    default=None,
+    help="Only the questions of this split (tune on dev; report test once).",
+)
+@click.option(
+    "--kb",
+    "kb_dirs",
+    multiple=True,
+    type=click.Path(path_type=Path, exists=True),
+    help="Answer from these documents instead of the configured knowledge base "
+    "(indexed in --data-dir). Repeatable.",
+)
+@click.option(
+    "--data-dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="Where the --kb index is built and kept (default: OUT/kb-data).",
+)
+@click.option(
     "--set", "sets", multiple=True, metavar="KEY=VALUE", help="Settings override, repeatable."
 )
 @click.option("--name", default=None, help="Run name (default: the --out folder name).")
@@ -69,14 +91,19 @@ def hallucination(
     questions_file: Path,
     out_dir: Path,
     limit: int | None,
+    split: Split | None,
+    kb_dirs: tuple[Path, ...],
+    data_dir: Path | None,
     sets: tuple[str, ...],
     name: str | None,
     progress: bool,
 ) -> None:
     """Measure how often coursebot says what the course does not support (resumable)."""
     offline()
-    questions = select(load_questions(questions_file), limit)
+    questions = select(load_questions(questions_file), limit, split)
     overrides = parse_overrides(sets)
+    if kb_dirs:
+        overrides |= knowledge_base_overrides(list(kb_dirs), data_dir or out_dir / "kb-data")
     settings = settings_from(ctx, **overrides)
     from rag import Assistant
     from rag.embeddings import SentenceTransformerEmbedder
@@ -84,6 +111,9 @@ def hallucination(
 
     click.echo(f"{len(questions)} questions -> {out_dir}", err=True)
     assistant = Assistant.from_settings(settings)
+    if kb_dirs:
+        report = assistant.ingest()
+        click.echo(f"knowledge base: {report.totals}", err=True)
     embedder = (
         assistant.embedder
         if isinstance(getattr(assistant.embedder, "inner", None), SentenceTransformerEmbedder)
@@ -91,6 +121,7 @@ def hallucination(
     )
     verifier, calibration = calibrated_verifier(embedder, out_dir)
     info = describe_run(name or out_dir.name, settings, questions_file, overrides)
+    info["split"] = split
     metrics = evaluate(
         assistant, questions, out_dir, verifier, calibration, info, progress=progress
     )
