@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import math
 import re
+import unicodedata
 from collections import Counter
 from collections.abc import Sequence
 
@@ -94,27 +96,62 @@ STOP_WORDS = frozenset(
         "very",
     ]
 )
-_WORD = re.compile(r"[a-z0-9]+(?:[-'][a-z0-9]+)*")
+_WORD = re.compile(r"[^\W_]+(?:[-'’][^\W_]+)*")
+_VOWEL = re.compile("[aeiouy]")
+_MIN_STEM = 3
 
 
 def stem(word: str) -> str:
-    """A deliberately light stemmer: plural and common verb endings."""
-    for suffix, repl in (
-        ("ies", "y"),
-        ("sses", "ss"),
-        ("ing", ""),
-        ("ed", ""),
-        ("es", ""),
-        ("s", ""),
-    ):
-        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
-            return word[: len(word) - len(suffix)] + repl
+    """A light English stemmer under which a word and its inflections stem alike.
+
+    "loss"/"losses", "bias"/"biases"/"biased", "class"/"classes", "feature"/"features",
+    "category"/"categories" and "train"/"training"/"trained" each share one stem. The
+    steps run to a fixed point, so a stem is a stem of itself. Letters outside ASCII
+    are kept ("café", "naïve"); stems are never shorter than three letters.
+    """
+    previous = None
+    while word != previous:
+        previous = word
+        word = _stem_once(word)
     return word
 
 
+@functools.lru_cache(maxsize=65536)
+def _stem_once(word: str) -> str:
+    for mark in ("'s", "’s"):
+        if word.endswith(mark):
+            word = word[: -len(mark)]
+    # "categories" -> "categori"; "category" becomes "categori" below
+    plural_ies = word.endswith("ies") and len(word) - 2 >= _MIN_STEM
+    word = word[:-2] if plural_ies else _drop_s(word)
+    if not word.endswith("eed"):
+        for suffix in ("ing", "ed"):
+            rest = word[: -len(suffix)]
+            if word.endswith(suffix) and len(rest) >= _MIN_STEM and _VOWEL.search(rest):
+                word = rest[:-1] if _doubled(rest) else rest
+                break
+    if word.endswith("e") and len(word) - 1 >= _MIN_STEM:
+        word = word[:-1]
+    if word.endswith("y") and len(word) > _MIN_STEM:
+        word = word[:-1] + "i"
+    return _drop_s(word)
+
+
+def _drop_s(word: str) -> str:
+    """A final "s" goes, except from "ss" ("loss", "class", "process" keep theirs)."""
+    if word.endswith("s") and not word.endswith("ss") and len(word) - 1 >= _MIN_STEM:
+        return word[:-1]
+    return word
+
+
+def _doubled(rest: str) -> bool:
+    return len(rest) > _MIN_STEM and rest[-1] == rest[-2] and rest[-1] not in "lsz" + "aeiou"
+
+
 def terms(text: str) -> list[str]:
-    """Lower-cased, stop-word-free, lightly stemmed terms."""
-    return [stem(w) for w in _WORD.findall(text.lower()) if w not in STOP_WORDS]
+    """Case-folded (NFC), stop-word-free, lightly stemmed terms; any script's letters."""
+    words = _WORD.findall(unicodedata.normalize("NFC", text).casefold())
+    return [stem(w) for w in words if w not in STOP_WORDS]
 
 
 class BM25:
