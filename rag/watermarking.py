@@ -28,7 +28,7 @@ def _vocabulary(path: Path) -> Any:
 
 
 def _tokenizer(settings: Settings) -> Any:
-    path = (settings.llm_path or bundled_llm_path()).resolve()
+    path = (settings.llm.path or bundled_llm_path()).resolve()
     with _lock:
         return _vocabulary(path)
 
@@ -80,6 +80,26 @@ def highlight(text: str, settings: Settings | None = None) -> list[tuple[str, bo
             data: bytes = vocab.detokenize([token])
         pairs.append((decoder.decode(data, final=position == len(ids) - 1), flag))
     return pairs
+
+
+def token_offsets(ids: list[int], settings: Settings | None = None) -> list[tuple[int, int]]:
+    """The [start, end) characters of each token in the text the ids decode to.
+
+    A character split across several tokens belongs to the token that completes it
+    (the others get an empty range).
+    """
+    settings = settings or Settings()
+    vocab = _tokenizer(settings)
+    decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+    offsets: list[tuple[int, int]] = []
+    position = 0
+    for number, token in enumerate(ids):
+        with _lock:
+            data: bytes = vocab.detokenize([token])
+        piece = decoder.decode(data, final=number == len(ids) - 1)
+        offsets.append((position, position + len(piece)))
+        position += len(piece)
+    return offsets
 
 
 def _detokenize(ids: list[int], settings: Settings) -> str:

@@ -1,7 +1,9 @@
-"""The Watermark tab: paste text, see whether it carries coursebot's green-list watermark.
+"""The Watermark tab: paste a text, see where it came from.
 
-Shows the verdict, z-score and p-value, and the text with its green tokens highlighted.
-Detection needs only the tokenizer and the key in the settings, not the model's answers.
+The provenance report (rag.provenance) over the text, as `coursebot watermark detect`
+prints it: quoted from the documents, generated with coursebot's watermark, matching an
+answer coursebot showed; the one-line verdict, a table of the signals and the text with
+each span highlighted by its signal.
 """
 
 from __future__ import annotations
@@ -11,13 +13,15 @@ from typing import Any
 
 import gradio as gr
 
-from rag import watermarking
 from rag.errors import CoursebotError
+from rag.provenance import ProvenanceReport
+from rag.provenance.check import ProvenanceChecker
 from rag.settings import Settings
 
 log = logging.getLogger(__name__)
 
 Highlighted = list[tuple[str, str | None]]
+LABELS = ("quoted", "generated", "answer")
 
 
 def _field(verdict: Any, name: str, default: Any = None) -> Any:
@@ -27,38 +31,76 @@ def _field(verdict: Any, name: str, default: Any = None) -> Any:
 
 
 def verdict_markdown(verdict: Any) -> str:
+    """A watermark verdict (pydantic model or plain dict) as Markdown."""
     decision = str(_field(verdict, "verdict", "unknown"))
     z = float(_field(verdict, "z", 0.0))
     p = float(_field(verdict, "p_value", 1.0))
-    scored = _field(verdict, "scored_tokens")
-    green = _field(verdict, "green_tokens")
     lines = [f"### {decision.capitalize()}", f"z = **{z:.2f}**, p-value = **{p:.2g}**"]
-    if scored is not None and green is not None:
-        lines.append(f"{green} of {scored} scored tokens are green.")
     note = _field(verdict, "note", "")
     if note:
         lines.append(f"_{note}_")
     return "\n\n".join(lines)
 
 
-def highlighted(tokens: list[tuple[str, bool | None]]) -> Highlighted:
-    return [(text, "green" if green else None) for text, green in tokens]
+def report_markdown(report: ProvenanceReport) -> str:
+    """The verdict line, then one row per signal with its share of the text."""
+    head = {True: "From coursebot", False: "Not coursebot output", None: "Too short to tell"}
+    mark = report.generated
+    answers = ", ".join(f"#{m.turn_id} of {m.date}" for m in report.answer.matches) or "none"
+    rows = [
+        "| signal | share of the words | detail |",
+        "|---|---|---|",
+        f"| quoted from the documents | {report.quoted.share:.0%} | "
+        f"{len(report.quoted.spans)} span(s) |",
+        f"| generated (watermark) | {mark.share:.0%} | {mark.verdict}, z = {mark.z:.2f}, "
+        f"p = {mark.p_value:.2g} |",
+        f"| a coursebot answer | {report.answer.share:.0%} | matches: {answers} |",
+    ]
+    lines = [f"### {head[report.from_coursebot]}", report.verdict, "\n".join(rows)]
+    lines.extend(f"_{note}_" for note in report.notes)
+    return "\n\n".join(lines)
+
+
+def highlighted(text: str, report: ProvenanceReport) -> Highlighted:
+    """The text cut into pieces, each labelled by the strongest signal covering it."""
+    label: list[str | None] = [None] * len(text)
+    for name, spans in (
+        ("quoted", report.quoted.spans),
+        ("generated", report.generated.spans),
+        ("answer", report.answer.spans),
+    ):
+        for span in spans:
+            for i in range(span.start, min(span.end, len(text))):
+                label[i] = name
+    pieces: Highlighted = []
+    for i, char in enumerate(text[: report.analysed_characters]):
+        if pieces and pieces[-1][1] == label[i]:
+            pieces[-1] = (pieces[-1][0] + char, label[i])
+        else:
+            pieces.append((char, label[i]))
+    return pieces
 
 
 class WatermarkHandlers:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
+        self._checker: ProvenanceChecker | None = None
+
+    def checker(self) -> ProvenanceChecker:
+        """Loaded on first use, then reused (the index and memory stay open)."""
+        if self._checker is None:
+            self._checker = ProvenanceChecker.from_settings(self.settings)
+        return self._checker
 
     def detect(self, text: str) -> tuple[str, Highlighted]:
-        """(verdict Markdown, highlighted tokens) for the pasted text."""
+        """(report Markdown, highlighted text) for the pasted text."""
         if not (text or "").strip():
             return "Paste some text first.", []
         try:
-            verdict = watermarking.detect_text(text, self.settings)
-            tokens = watermarking.highlight(text, self.settings)
+            report = self.checker().report(text)
         except CoursebotError as exc:
             return f"Error: {exc}", []
-        return verdict_markdown(verdict), highlighted(tokens)
+        return report_markdown(report), highlighted(text, report)
 
 
 def watermark_page(settings: Settings) -> None:
@@ -67,13 +109,13 @@ def watermark_page(settings: Settings) -> None:
     text = gr.Textbox(
         label="Text to check", lines=8, placeholder="Paste an answer here…", elem_id="cb-wm-text"
     )
-    button = gr.Button("Check for the watermark", variant="primary", elem_id="cb-wm-check")
+    button = gr.Button("Where did this come from?", variant="primary", elem_id="cb-wm-check")
     verdict = gr.Markdown(elem_id="cb-wm-verdict")
     tokens = gr.HighlightedText(
-        label="Green tokens",
-        color_map={"green": "#86efac"},
+        label="Spans by signal",
+        color_map={"quoted": "#93c5fd", "generated": "#86efac", "answer": "#fcd34d"},
         show_legend=True,
-        combine_adjacent=False,
+        combine_adjacent=True,
         elem_id="cb-wm-tokens",
     )
     button.click(handlers.detect, inputs=[text], outputs=[verdict, tokens], api_name="watermark")

@@ -1,51 +1,48 @@
-"""`coursebot watermark detect FILE|-`: is this text watermarked by coursebot?"""
+"""`coursebot watermark detect FILE|-`: did this text come from coursebot?
+
+Prints the provenance report's one-line verdict (quoted from the documents, generated
+with the watermark, a remembered coursebot answer), `--spans` the spans behind it, and
+`--json` the whole report.
+"""
 
 from __future__ import annotations
 
-import json
 from typing import BinaryIO
 
 import click
 
-from rag.watermarking import detect_spans, detect_text
 from ui.cli.common import friendly_errors, offline, settings_from
 
 
 @click.group(name="watermark")
 def command() -> None:
-    """Detect coursebot's green-list watermark in a text."""
+    """Tell a coursebot answer from a person's writing (watermark, quotes, answer memory)."""
     offline()
 
 
 @command.command(name="detect")
 @click.argument("source", type=click.File("rb"))
-@click.option("--json", "as_json", is_flag=True, help="Print the verdict as JSON.")
-@click.option("--spans", is_flag=True, help="Also list the marked stretches of a mixed text.")
+@click.option("--json", "as_json", is_flag=True, help="Print the whole report as JSON.")
+@click.option("--spans", is_flag=True, help="Also list the spans each signal found.")
 @click.pass_context
 @friendly_errors
 def detect(ctx: click.Context, source: BinaryIO, as_json: bool, spans: bool) -> None:
-    """Test SOURCE (a file, or - for standard input) for the watermark of the configured key."""
+    """Check SOURCE (a file, or - for standard input) against the documents, the
+    watermark key and the remembered answers."""
+    from rag.provenance.check import provenance_report
+
     text = source.read().decode("utf-8", errors="replace")
-    settings = settings_from(ctx)
-    verdict = detect_text(text, settings)
-    marked = detect_spans(text, settings) if spans else []
+    report = provenance_report(text, settings_from(ctx))
     if as_json:
-        payload = verdict.model_dump(exclude={"green_flags"})
-        if spans:
-            payload["spans"] = [
-                {**span.model_dump(), "text": span_text} for span_text, span in marked
-            ]
-        click.echo(json.dumps(payload, indent=2))
+        click.echo(report.model_dump_json(indent=2))
         return
-    click.echo(f"verdict: {verdict.verdict}")
-    click.echo(f"z: {verdict.z:.2f} (threshold {verdict.threshold:g})")
-    click.echo(f"p-value: {verdict.p_value:.3g}")
-    click.echo(
-        f"tokens scored: {verdict.scored_tokens} of {verdict.total_tokens} "
-        f"({verdict.green_tokens} green, {verdict.green_fraction:.0%}; "
-        f"expected without the mark: {verdict.gamma:.0%})"
-    )
-    if verdict.note:
-        click.echo(f"note: {verdict.note}")
-    for span_text, span in marked:
-        click.echo(f"marked span, tokens {span.start}-{span.end}, z {span.z:.2f}: {span_text!r}")
+    click.echo(report.verdict)
+    if spans:
+        for span in report.quoted.spans:
+            click.echo(f"quoted ({span.source}, {span.section}): {span.text!r}")
+        for span in report.generated.spans:
+            click.echo(f"watermarked (z {span.z:.1f}, p {span.p_value:.2g}): {span.text!r}")
+        for span in report.answer.spans:
+            click.echo(f"answer #{span.turn_id} of {span.date}: {span.text!r}")
+    for note in report.notes:
+        click.echo(f"note: {note}")

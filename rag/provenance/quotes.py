@@ -1,0 +1,96 @@
+"""Spans of a text quoted from the indexed documents, verbatim or nearly.
+
+Every `size`-word shingle of every chunk goes into a set. A word of the pasted text is
+quoted when a shingle holding it is in the set; runs of quoted words separated by at most
+`max_gap` other words (a few edited words) are joined, and runs of at least `min_words`
+words are reported with the chunk most of their shingles came from.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from typing import Protocol
+
+from pydantic import BaseModel
+
+from rag.provenance.shingles import Word, covered, shingle_strings, words
+
+
+class ChunkLike(Protocol):
+    chunk_id: str
+    source: str
+    section: str
+    text: str
+
+
+class QuoteSpan(BaseModel):
+    """A stretch [start, end) of the text (characters) that matches a document chunk."""
+
+    start: int
+    end: int
+    words: int
+    matched_share: float
+    chunk_id: str
+    source: str
+    section: str
+
+
+class QuoteIndex:
+    """Word shingles of the indexed chunks, for finding quotes in any text."""
+
+    def __init__(self, chunks: Sequence[ChunkLike], size: int = 4) -> None:
+        self.size = size
+        self.chunks = list(chunks)
+        self._owner: dict[str, int] = {}
+        for number, chunk in enumerate(self.chunks):
+            for shingle in shingle_strings(words(chunk.text), size):
+                self._owner.setdefault(shingle, number)
+
+    def __len__(self) -> int:
+        return len(self._owner)
+
+    def known(self, shingles: Sequence[str]) -> list[bool]:
+        """Is each shingle found in some document chunk?"""
+        return [s in self._owner for s in shingles]
+
+    def find(
+        self, text: str, min_words: int = 8, max_gap: int = 3, items: list[Word] | None = None
+    ) -> list[QuoteSpan]:
+        """The quoted stretches of `text`, in order."""
+        items = words(text) if items is None else items
+        shingles = shingle_strings(items, self.size)
+        hits = [i for i, s in enumerate(shingles) if s in self._owner]
+        mask = covered(len(items), hits, self.size)
+        spans: list[QuoteSpan] = []
+        for first, last in _runs(mask, max_gap):
+            if last - first + 1 < min_words:
+                continue
+            inside = [i for i in hits if first <= i <= last]
+            owner = Counter(self._owner[shingles[i]] for i in inside).most_common(1)[0][0]
+            chunk = self.chunks[owner]
+            spans.append(
+                QuoteSpan(
+                    start=items[first].start,
+                    end=items[last].end,
+                    words=last - first + 1,
+                    matched_share=sum(mask[first : last + 1]) / (last - first + 1),
+                    chunk_id=chunk.chunk_id,
+                    source=chunk.source,
+                    section=chunk.section,
+                )
+            )
+        return spans
+
+
+def _runs(mask: list[bool], max_gap: int) -> list[tuple[int, int]]:
+    """(first, last) word indices of True runs, joining runs split by <= max_gap Falses."""
+    runs: list[tuple[int, int]] = []
+    for i, value in enumerate(mask):
+        if not value:
+            continue
+        if runs and i - runs[-1][1] - 1 <= max_gap:
+            runs[-1] = (runs[-1][0], i)
+        else:
+            runs.append((i, i))
+    return runs

@@ -1,0 +1,58 @@
+"""Vectors of the documents' chunks and paragraphs: what a paraphrase match must beat.
+
+A text is matched to a remembered answer by embedding only when it is clearly closer to
+that answer than to any passage of the documents; otherwise a course paragraph would
+match every answer that quoted it. The vectors are computed once per set of chunks and
+kept in `cache_dir`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+
+from rag.embeddings import Embedder
+from rag.provenance.quotes import ChunkLike
+
+_PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
+
+
+def reference_texts(chunks: Sequence[ChunkLike], min_words: int = 8) -> list[str]:
+    """Each chunk's text, and each of its paragraphs of at least `min_words` words."""
+    texts = [c.text for c in chunks]
+    for chunk in chunks:
+        texts.extend(
+            p.strip() for p in _PARAGRAPH_BREAK.split(chunk.text) if len(p.split()) >= min_words
+        )
+    return list(dict.fromkeys(t for t in texts if t.strip()))
+
+
+def reference_vectors(
+    embedder: Embedder, chunks: Sequence[ChunkLike], cache_dir: Path | None = None
+) -> npt.NDArray[np.float32]:
+    """Embeddings of `reference_texts(chunks)`, read from or written to `cache_dir`."""
+    texts = reference_texts(chunks)
+    digest = hashlib.sha256(json.dumps([embedder.name, texts]).encode()).hexdigest()[:16]
+    path = cache_dir / f"reference-{digest}.npy" if cache_dir is not None else None
+    if path is not None and path.is_file():
+        try:
+            cached = np.load(path, allow_pickle=False)
+            if cached.shape[0] == len(texts):
+                return np.asarray(cached, dtype=np.float32)
+        except (OSError, ValueError):
+            pass
+    vectors = np.asarray(embedder.embed(texts), dtype=np.float32)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
+        with partial.open("wb") as handle:
+            np.save(handle, vectors)
+        os.replace(partial, path)
+    return vectors
