@@ -1,7 +1,8 @@
 """The turn log: one SQLite row per question asked, and the feedback given on it.
 
-Questions and answers are stored as the guards passed them on (PII already redacted):
-the log never holds raw PII.
+Questions and answers are stored as the guards passed them on (PII already redacted),
+and every text column is redacted again on the way in, whatever the caller passed: the
+log never holds raw PII, even when a caller forgets.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any
 from rag.answer import Answer
 from rag.db import Migration, connect, migrate
 from rag.errors import CoursebotError
+from safety.pii import redact_pii
 
 MIGRATIONS: list[Migration] = [
     (
@@ -73,6 +75,25 @@ def utc_now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds")
 
 
+def _redacted(value: Any) -> Any:
+    """`value` with personal data redacted from every string inside it (JSON-like data)."""
+    if isinstance(value, str):
+        return redact_pii(value)
+    if isinstance(value, dict):
+        return {key: _redacted(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_redacted(item) for item in value]
+    return value
+
+
+def _redacted_text(value: str | None) -> str | None:
+    return None if value is None else redact_pii(value)
+
+
+def _redacted_json(value: Any) -> str:
+    return json.dumps(_redacted(value), ensure_ascii=False, separators=(",", ":"))
+
+
 class TurnLog:
     """Append-only log of turns and feedback, safe to use from several threads."""
 
@@ -91,18 +112,19 @@ class TurnLog:
         session_id: str | None = None,
         arm: str = "default",
     ) -> int:
-        """Store one turn; `logged_question` is the PII-redacted question."""
+        """Store one turn; `logged_question` is the PII-redacted question (redacted again
+        here, with every other text column, in case it is not)."""
         supports = [s.score for s in answer.sentences if s.text and s.text in answer.text]
         row = (
             utc_now(),
-            session_id,
-            arm,
-            logged_question,
-            answer.resolved_question,
-            answer.text,
+            _redacted_text(session_id),
+            redact_pii(arm),
+            redact_pii(logged_question),
+            redact_pii(answer.resolved_question),
+            redact_pii(answer.text),
             int(answer.abstained),
             int(answer.refused),
-            answer.safety.policy,
+            _redacted_text(answer.safety.policy),
             json.dumps(
                 [
                     {
@@ -117,12 +139,14 @@ class TurnLog:
             max((p.dense_score for p in answer.passages), default=None),
             min(supports) if supports else None,
             sum(supports) / len(supports) if supports else None,
-            answer.safety.model_dump_json(),
-            json.dumps(answer.watermark) if answer.watermark is not None else None,
+            _redacted_json(answer.safety.model_dump(mode="json")),
+            _redacted_json(answer.watermark.model_dump(mode="json"))
+            if answer.watermark is not None
+            else None,
             answer.timings.model_dump_json(),
             answer.usage.model_dump_json(),
             answer.timings.total_s,
-            answer.model,
+            redact_pii(answer.model),
             answer.settings_hash,
         )
         with self._lock:
@@ -147,7 +171,7 @@ class TurnLog:
                 raise UnknownTurn(f"No turn with id {turn_id} in {self.path}")
             cur = self._conn.execute(
                 "INSERT INTO feedback (turn_id, ts, value, comment) VALUES (?,?,?,?)",
-                (turn_id, utc_now(), value, (comment or "").strip() or None),
+                (turn_id, utc_now(), value, _redacted_text((comment or "").strip() or None)),
             )
         return int(cur.lastrowid or 0)
 
