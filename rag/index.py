@@ -3,6 +3,7 @@
 Layout under `index_dir`:
 
     CURRENT                  name of the live version folder (replaced atomically)
+    sources.json             every folder, file and upload the index holds (outlives versions)
     LOCK                     held (flock) by the one process writing a new version
     v-<time>-<id>/
         manifest.json        embedding model, chunking, sources, files, checksums
@@ -46,6 +47,7 @@ REBUILD_HINT = "Rebuild it with `coursebot ingest --rebuild`."
 KEEP_VERSIONS = 3
 """Complete versions kept after each write (the live one included); older ones are removed."""
 _FILES = ("chunks.jsonl", "vectors.npy", "faiss.index")
+SOURCES_FILE = "sources.json"
 
 
 class FileRecord(BaseModel):
@@ -197,7 +199,13 @@ class IndexStore:
         return infos
 
     def known_sources(self) -> list[SourceRecord]:
-        """The sources of the newest readable manifest (even if its data files are damaged)."""
+        """Every source the index was given: `sources.json`, which outlives a deleted
+        version folder, else the newest readable manifest's (data files damaged or not)."""
+        try:
+            data = json.loads((self.dir / SOURCES_FILE).read_bytes())
+            return [SourceRecord.model_validate(item) for item in data]
+        except (OSError, ValueError, ValidationError, TypeError):
+            pass
         for version in reversed(self.version_dirs()):
             manifest = _read_manifest(version)
             if manifest is not None:
@@ -250,11 +258,19 @@ class IndexStore:
             for name in reversed(older):
                 if verify_version(self.dir / name) is None:
                     self._point_at(name)
+                    manifest = _read_manifest(self.dir / name)
+                    self._write_sources(manifest.sources if manifest else [])
                     return name
         raise IndexCorrupt(
             f"No older intact index version in {self.dir} to roll back to "
             f"(the last {self.keep_versions} versions are kept)."
         )
+
+    def _write_sources(self, sources: list[SourceRecord]) -> None:
+        partial = self.dir / f"{SOURCES_FILE}.{uuid.uuid4().hex[:8]}.tmp"
+        data = json.dumps([s.model_dump() for s in sources], indent=2)
+        _fsync_write(partial, data.encode())
+        os.replace(partial, self.dir / SOURCES_FILE)
 
     def _point_at(self, name: str) -> None:
         pointer = self.dir / f"CURRENT.{uuid.uuid4().hex[:8]}.tmp"
@@ -302,25 +318,35 @@ class IndexStore:
             stamp = time.strftime("%Y%m%dT%H%M%S")
             version = self.dir / f"v-{stamp}-{uuid.uuid4().hex[:8]}"
             version.mkdir()
-            vectors = np.ascontiguousarray(vectors, dtype=np.float32).reshape(
-                -1, manifest.dimension
-            )
-            index = faiss.IndexFlatIP(manifest.dimension)
-            if len(vectors):
-                index.add(vectors)
-            lines = "".join(c.model_dump_json() + "\n" for c in chunks)
-            _fsync_write(version / "chunks.jsonl", lines.encode())
-            with (version / "vectors.npy").open("wb") as handle:
-                np.save(handle, vectors)
-                handle.flush()
-                os.fsync(handle.fileno())
-            faiss.write_index(index, str(version / "faiss.index"))
-            manifest.checksums = {name: _sha256(version / name) for name in _FILES}
-            manifest.created_at = time.time()
-            _fsync_write(version / "manifest.json", manifest.model_dump_json(indent=2).encode())
+            try:
+                self._write_version(version, manifest, chunks, vectors)
+            except BaseException:
+                shutil.rmtree(version, ignore_errors=True)  # a full disk leaves no debris
+                raise
+            self._write_sources(manifest.sources)
             self._point_at(version.name)
             self._remove_old_versions(keep=version.name)
             return version
+
+    @staticmethod
+    def _write_version(
+        version: Path, manifest: Manifest, chunks: list[Chunk], vectors: Vectors
+    ) -> None:
+        """The version's files, fsynced, the manifest (with checksums) last."""
+        vectors = np.ascontiguousarray(vectors, dtype=np.float32).reshape(-1, manifest.dimension)
+        index = faiss.IndexFlatIP(manifest.dimension)
+        if len(vectors):
+            index.add(vectors)
+        lines = "".join(c.model_dump_json() + "\n" for c in chunks)
+        _fsync_write(version / "chunks.jsonl", lines.encode())
+        with (version / "vectors.npy").open("wb") as handle:
+            np.save(handle, vectors)
+            handle.flush()
+            os.fsync(handle.fileno())
+        faiss.write_index(index, str(version / "faiss.index"))
+        manifest.checksums = {name: _sha256(version / name) for name in _FILES}
+        manifest.created_at = time.time()
+        _fsync_write(version / "manifest.json", manifest.model_dump_json(indent=2).encode())
 
     def _remove_old_versions(self, keep: str) -> None:
         """Keep the newest `keep_versions` complete versions; drop incomplete leftovers."""
@@ -329,7 +355,7 @@ class IndexStore:
         for entry in self.dir.iterdir():
             if entry.name.startswith("v-") and entry.name not in kept:
                 shutil.rmtree(entry, ignore_errors=True)
-            elif entry.name.startswith("CURRENT.") and entry.name.endswith(".tmp"):
+            elif entry.name.startswith(("CURRENT.", SOURCES_FILE)) and entry.name.endswith(".tmp"):
                 entry.unlink(missing_ok=True)
 
     # -- reading -------------------------------------------------------------------------

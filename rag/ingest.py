@@ -124,8 +124,12 @@ class Ingestor:
         )
         return SourceRecord(path=str(resolved), kind=kind, added_at=time.time())
 
-    def plan(self, paths: Sequence[Path], *, rebuild: bool) -> SourcePlan:
-        """The roots a run over `paths` reads; with `rebuild`, all recorded sources too.
+    def plan(
+        self, paths: Sequence[Path], *, rebuild: bool, indexed: Sequence[str] = ()
+    ) -> SourcePlan:
+        """The roots a run over `paths` reads: with `rebuild`, every recorded source too;
+        otherwise also each recorded source none of the `indexed` file paths comes from
+        (lost with a deleted version folder, say), so it comes back.
 
         Call it before `run(rebuild=True)` to tell the user which sources are gone.
         """
@@ -134,7 +138,8 @@ class Ingestor:
         known = [s for s in self.store.known_sources() if s.path not in seen]
         gone = [s for s in known if not Path(s.path).exists()]
         alive = [s for s in known if Path(s.path).exists()]
-        roots = [Path(s.path) for s in given + (alive if rebuild else [])]
+        lost = [s for s in alive if not any(_within(f, s.path) for f in indexed)]
+        roots = [Path(s.path) for s in given + (alive if rebuild else lost)]
         return SourcePlan(roots=roots, sources=given + alive, gone=gone)
 
     def run(
@@ -164,7 +169,8 @@ class Ingestor:
         started = time.perf_counter()
         report = IngestReport(started_at=datetime.now(UTC).isoformat(timespec="seconds"))
         old = self._load_old(rebuild)
-        plan = self.plan(paths, rebuild=old is None)
+        indexed = list(old.manifest.files) if old else []
+        plan = self.plan(paths, rebuild=old is None, indexed=indexed)
         roots = plan.roots
         report.rebuilt = old is None and self.store.exists()
         report.dropped_sources = [s.path for s in plan.gone]
@@ -400,6 +406,10 @@ class Ingestor:
             partial = self.report_dir / f".{name}.{uuid.uuid4().hex[:8]}.tmp"
             partial.write_text(text)
             os.replace(partial, self.report_dir / name)
+
+
+def _within(file: str, source: str) -> bool:
+    return file == source or file.startswith(source.rstrip(os.sep) + os.sep)
 
 
 def _merge_sources(old: Sequence[SourceRecord], new: Sequence[SourceRecord]) -> list[SourceRecord]:

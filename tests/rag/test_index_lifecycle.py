@@ -96,8 +96,8 @@ def test_deleted_live_version_falls_back_to_the_newest_intact_one(tmp_path: Path
         f.unlink()
     live.rmdir()
     assert texts(store) == ALL - {"Uploaded slides text."}
-    report = ingestor.run([tmp_path / "data" / "uploads" / "slides.md"])
-    assert texts(store) == ALL and report.wrote_index
+    report = ingestor.run([tmp_path / "kb"])
+    assert texts(store) == ALL and report.wrote_index, "the lost upload is read again"
 
 
 def test_only_the_last_versions_are_kept_and_rollback_goes_back_one(tmp_path: Path) -> None:
@@ -108,6 +108,8 @@ def test_only_the_last_versions_are_kept_and_rollback_goes_back_one(tmp_path: Pa
     assert back == store.pointer() and texts(store) == ALL - {"Uploaded slides text."}
     with pytest.raises(IndexCorrupt, match="No older intact index version"):
         store.rollback()
+    ingestor.run([tmp_path / "kb"])
+    assert texts(store) == ALL - {"Uploaded slides text."}, "rolled back with its sources"
 
 
 def test_no_intact_version_is_an_error_not_a_silent_rebuild(tmp_path: Path) -> None:

@@ -3,18 +3,33 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from rag.answer import Answer
-from ui.cli.common import friendly_errors, settings_from
+from ui.cli.common import (
+    clean_text,
+    friendly_errors,
+    note,
+    offline,
+    quiet_libraries,
+    read_stdin_text,
+    settings_from,
+)
+
+if TYPE_CHECKING:
+    from rag.answer import Answer
 
 
 @click.command()
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
-@click.option("--rebuild", is_flag=True, help="Rebuild the index from scratch.")
+@click.option(
+    "--rebuild",
+    is_flag=True,
+    help="Rebuild the index from scratch, from PATHS and every source it already holds "
+    "(folders, files, uploads); sources that are gone are named and dropped.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.pass_context
 @friendly_errors
@@ -22,15 +37,24 @@ def ingest(ctx: click.Context, paths: tuple[Path, ...], rebuild: bool, as_json: 
     """Index documents (default: the knowledge-base folders in the settings).
 
     Unchanged files are skipped, removed files leave the index, and a data-quality
-    report is printed and saved next to the index.
+    report is printed and saved next to the index. Sources indexed before stay indexed.
     """
-    from rag.components import go_offline, make_embedder, make_ingestor
-
-    go_offline()
+    offline()
     settings = settings_from(ctx)
-    report = make_ingestor(settings, make_embedder(settings)).run(
-        list(paths) or settings.kb_paths, rebuild=rebuild
-    )
+    with quiet_libraries():
+        from rag.components import make_embedder, make_ingestor
+
+        ingestor = make_ingestor(settings, make_embedder(settings))
+        given = list(paths) or list(settings.kb_paths)
+        if rebuild:
+            plan = ingestor.plan(given, rebuild=True)
+            if plan.gone:
+                note(
+                    "these sources are gone and will be dropped from the index: "
+                    + ", ".join(s.path for s in plan.gone)
+                )
+            note(f"rebuilding the index from {len(plan.roots)} source(s).")
+        report = ingestor.run(given, rebuild=rebuild)
     click.echo(report.model_dump_json(indent=2) if as_json else report.to_markdown())
 
 
@@ -48,6 +72,24 @@ def format_answer(answer: Answer) -> str:
     return "\n".join(lines)
 
 
+def question_text(question: str | None) -> str:
+    """The question from the argument or stdin, invalid UTF-8 replaced (with a note).
+
+    Raises:
+        click.ClickException: the question is empty (checked before any model loads).
+    """
+    if question is None or question == "-":
+        text, replaced = read_stdin_text()
+    else:
+        text, replaced = clean_text(question)
+    text = text.strip()
+    if not text.replace("\ufffd", "").strip():
+        raise click.ClickException("The question is empty: pass it as an argument or on stdin.")
+    if replaced:
+        note("the question held bytes that are not UTF-8; they were replaced by \ufffd.")
+    return text
+
+
 @click.command()
 @click.argument("question", required=False)
 @click.option("--json", "as_json", is_flag=True, help="Print the whole Answer as JSON.")
@@ -56,12 +98,21 @@ def format_answer(answer: Answer) -> str:
 @friendly_errors
 def ask(ctx: click.Context, question: str | None, as_json: bool, history: tuple[str, ...]) -> None:
     """Answer QUESTION (or one read from standard input) from the course documents."""
-    from rag.assistant import Assistant
+    text = question_text(question)
+    earlier = [clean_text(h)[0] for h in history]
+    offline()
+    settings = settings_from(ctx)
+    limit = settings.answer.max_question_chars
+    if len(text) > limit:
+        raise click.ClickException(
+            f"The question is {len(text):,} characters long; the limit is {limit:,}. "
+            "Please shorten it."
+        )
+    with quiet_libraries():
+        from rag.assistant import Assistant
 
-    if question is None or question == "-":
-        question = sys.stdin.read()
-    bot = Assistant.from_settings(settings_from(ctx))
-    answer = bot.ask(question, history=list(history))
+        bot = Assistant.from_settings(settings)
+        answer = bot.ask(text, history=earlier)
     if as_json:
         click.echo(json.dumps(answer.model_dump(mode="json"), indent=2))
     else:

@@ -1,4 +1,8 @@
-"""The `coursebot` command line."""
+"""The `coursebot` command line.
+
+Subcommands are imported only when they run, so `coursebot ask ""` or `--help` answers
+without loading the model libraries that other commands need.
+"""
 
 from __future__ import annotations
 
@@ -6,48 +10,57 @@ from pathlib import Path
 
 import click
 
-from ui.cli.ask import ask, ingest
-from ui.cli.bench import command as bench_command
-from ui.cli.chat import command as chat_command
-from ui.cli.common import offline
-from ui.cli.eval_hallucination import commands as hallucination_commands
-from ui.cli.eval_safety import command as safety_eval_command
-from ui.cli.monitor import command as monitor_command
-from ui.cli.rate import command as rate_command
-from ui.cli.watermark import command as watermark_command
+from ui.cli.common import EXIT_CODES_HELP, offline
+from ui.cli.lazy import LazyGroup
+
+SELF_OFFLINE = {"ask", "index"}
+"""Commands that call `offline()` themselves, after checking their input (fast errors)."""
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(
+    cls=LazyGroup,
+    lazy={
+        "ask": "ui.cli.ask:ask",
+        "ingest": "ui.cli.ask:ingest",
+        "index": "ui.cli.index:command",
+        "bench": "ui.cli.bench:command",
+        "chat": "ui.cli.chat:command",
+        "rate": "ui.cli.rate:command",
+        "monitor": "ui.cli.monitor:command",
+        "watermark": "ui.cli.watermark:command",
+    },
+    context_settings={"help_option_names": ["-h", "--help"]},
+    epilog=EXIT_CODES_HELP,
+)
 @click.option(
     "--config",
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
     help="A TOML settings file (default: $COURSEBOT_CONFIG, if set).",
 )
+@click.option(
+    "--verbose",
+    "-v",
+    is_flag=True,
+    help="Show library output (llama.cpp, warnings) and tracebacks of unexpected errors.",
+)
 @click.version_option(package_name="coursebot")
 @click.pass_context
-def cli(ctx: click.Context, config: Path | None) -> None:
+def cli(ctx: click.Context, config: Path | None, verbose: bool) -> None:
     """coursebot: answers questions from your course documents, offline.
 
     Every answer is checked against the passages it cites; questions the documents do not
     cover get an honest "not covered" instead of an invented answer.
     """
-    offline()
-    ctx.obj = {"config": config}
+    ctx.obj = {"config": config, "verbose": verbose}
+    if ctx.invoked_subcommand not in SELF_OFFLINE:
+        offline()
 
 
-@cli.group(name="eval")
-def eval_group() -> None:
-    """Measure coursebot: hallucination, safety and other evaluations."""
-
-
-cli.add_command(ingest)
-cli.add_command(ask)
-cli.add_command(bench_command)
-cli.add_command(chat_command)
-cli.add_command(rate_command)
-cli.add_command(monitor_command)
-cli.add_command(watermark_command)
-for _command in hallucination_commands:
-    eval_group.add_command(_command)
-eval_group.add_command(safety_eval_command)
+eval_group = LazyGroup(
+    name="eval",
+    help="Measure coursebot: hallucination, safety and other evaluations.",
+    lazy={"safety": "ui.cli.eval_safety:command"},
+    lazy_lists=["ui.cli.eval_hallucination:commands"],
+)
+cli.add_command(eval_group)
