@@ -396,10 +396,9 @@ class Ingestor:
         """Each run keeps its own report (`ingest-<time>-<id>.json`); `latest.*` are
         replaced atomically so a reader never sees half a report."""
         self.report_dir.mkdir(parents=True, exist_ok=True)
-        stamp = report.started_at.replace(":", "").replace("-", "")[:15]
         data = report.model_dump_json(indent=2)
         for name, text in (
-            (f"ingest-{stamp}-{report.report_id}.json", data),
+            (report.file_name, data),
             ("latest.json", data),
             ("latest.md", report.to_markdown()),
         ):

@@ -41,6 +41,12 @@ class IngestReport(BaseModel):
     totals: dict[str, int] = Field(default_factory=dict)
     quality: dict[str, dict[str, Any]] = Field(default_factory=dict)
 
+    @property
+    def file_name(self) -> str:
+        """This run's own report file in the reports folder (never shared with another run)."""
+        stamp = self.started_at.replace(":", "").replace("-", "")[:15]
+        return f"ingest-{stamp}-{self.report_id}.json"
+
     def to_markdown(self) -> str:
         lines = [f"# Ingestion report ({self.started_at})", ""]
         lines.append(", ".join(f"{k}: {v}" for k, v in self.totals.items()))

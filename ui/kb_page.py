@@ -158,6 +158,9 @@ class KbHandlers:
                 self._discard([copy])
                 reason = f": {entry.reason}" if entry.reason else ""
                 lines.append(f"**{copy.name}**: not indexed ({entry.status}{reason})")
+        name = getattr(report, "file_name", None)
+        if name:
+            lines.append(f"Report: `reports/{name}`")
         return "\n\n".join(lines)
 
     @staticmethod
@@ -202,17 +205,22 @@ def kb_page(holder: AssistantHolder) -> None:
     def refresh_until_ready() -> tuple[Any, ...]:
         return (*refresh(), gr.Timer(active=not holder.wait(0)))
 
-    def upload(chosen: list[Any] | None, progress: gr.Progress = gr.Progress()) -> tuple[Any, ...]:  # noqa: B008
-        text = handlers.upload(chosen, progress)
-        return (text, None, *refresh())
+    def upload(chosen: list[Any] | None, progress: gr.Progress = gr.Progress()) -> str:  # noqa: B008
+        return handlers.upload(chosen, progress)
+
+    def after_upload() -> tuple[Any, ...]:
+        return (None, *refresh())
 
     timer.tick(refresh_until_ready, outputs=[*outputs, timer], api_visibility="private")
     refresh_button.click(refresh, outputs=outputs, api_visibility="private")
+    # `/upload` returns only the message. The report JSON holds {"path": ...} entries,
+    # which gradio_client takes for files to download; the server (rightly) does not
+    # serve data_dir, so returning it made every client upload end in 403 Forbidden.
     index_button.click(
         upload,
         inputs=[files],
-        outputs=[message, files, *outputs],
+        outputs=[message],
         concurrency_limit=1,
         concurrency_id=INGEST,
         api_name="upload",
-    )
+    ).then(after_upload, outputs=[files, *outputs], api_visibility="private")
