@@ -1,4 +1,5 @@
-# coursebot: `make run` starts the chat UI, `make test` runs lint and the whole test suite.
+# coursebot: `make run` starts the chat UI, `make test` runs lint and the whole test suite
+# (`make test-fast`: the unit tests and lint only).
 # Both create .venv and install everything on first use (llama-cpp-python compiles once).
 
 VENV     := .venv
@@ -9,7 +10,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export GRADIO_ANALYTICS_ENABLED := False
 
-.PHONY: run test lint bench bench-watermark bench-stress setup browser format clean
+.PHONY: run test test-fast lint bench bench-watermark bench-stress setup browser format clean
 
 run: $(STAMP)
 	$(VENV)/bin/coursebot chat
@@ -17,6 +18,11 @@ run: $(STAMP)
 test: $(STAMP) $(BROWSER)
 	$(MAKE) --no-print-directory lint
 	$(VENV)/bin/pytest
+
+# The unit tests only (no real models, no browser), then lint: a minute, for the edit loop.
+test-fast: $(STAMP)
+	$(VENV)/bin/pytest -m "not slow and not browser" -q
+	$(MAKE) --no-print-directory lint
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
