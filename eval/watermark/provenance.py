@@ -141,8 +141,8 @@ def rates(rows: list[Checked], k: int, tau: float, margin: float) -> dict[str, A
 
 
 def tune(rows: list[Checked]) -> dict[str, float]:
-    """The thresholds recognising the most dev answers (mean over edits) with no dev human
-    text flagged; ties go to the strictest thresholds."""
+    """The thresholds recognising the most dev answers (mean over edits, to the nearest
+    point) with no dev human text flagged; ties go to the strictest thresholds."""
     answers = [r for r in rows if r.kind == "answer"]
     human = [r for r in rows if r.kind != "answer"]
     best: tuple[float, tuple[float, ...], dict[str, float]] | None = None
@@ -159,7 +159,7 @@ def tune(rows: list[Checked]) -> dict[str, float]:
         for edit in EDITS:
             mine = [r for r in answers if r.edit == edit]
             per_edit.append(sum(r.marked or matched(r, k, tau, margin) for r in mine) / len(mine))
-        score = statistics.mean(per_edit)
+        score = round(statistics.mean(per_edit), 2)  # within a point, prefer strictness
         key = (score, (k, tau, margin))
         if best is None or key > (best[0], best[1]):
             best = (
@@ -218,6 +218,13 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--out", type=Path, default=Path("bench-results/provenance"))
     parser.add_argument("--limit", type=int, default=None, help="Answer at most this many.")
     parser.add_argument("--check-only", action="store_true", help="Use the answers so far.")
+    parser.add_argument(
+        "--answers",
+        type=Path,
+        action="append",
+        default=[],
+        help="With --check-only: more answer files (JSONL) made by other runs.",
+    )
     return parser.parse_args()
 
 
@@ -231,10 +238,13 @@ def main() -> None:
     if args.check_only:
         from eval.watermark.provenance_answers import read_answers
 
-        answers = read_answers(answers_path)
+        answers = [a for path in [answers_path, *args.answers] for a in read_answers(path)]
     else:
         answers = generate_answers(questions, answers_path, data_dir, args.limit)
-    shown = [a for a in answers if not a.abstained and not a.refused and a.turn_id]
+    # One answer per question; turn ids renumbered, since several runs each start at 1.
+    unique = {a.id: a for a in reversed(answers)}
+    answers = [a.model_copy(update={"turn_id": n}) for n, a in enumerate(unique.values(), start=1)]
+    shown = [a for a in answers if not a.abstained and not a.refused]
     settings = Settings(data_dir=data_dir)
     embedder = make_embedder(settings)
     config = ProvenanceConfig()

@@ -65,7 +65,7 @@ class ProvenanceChecker:
     ) -> ProvenanceChecker:
         """Load the index and open the answer memory (neither is created if missing)."""
         settings = settings or Settings()
-        config = config or ProvenanceConfig()
+        config = config or _configured(settings)
         notes: list[str] = []
         quotes = reference = None
         try:
@@ -207,6 +207,12 @@ class ProvenanceChecker:
     @staticmethod
     def _mask(items: list[Word], ranges: list[tuple[int, int]]) -> list[bool]:
         return [_inside((w.start + w.end) / 2, ranges) for w in items]
+
+
+def _configured(settings: Settings) -> ProvenanceConfig:
+    """The settings' `provenance` group when it has one, else the defaults."""
+    found = getattr(settings, "provenance", None)
+    return found if isinstance(found, ProvenanceConfig) else ProvenanceConfig()
 
 
 def _inside(point: float, ranges: list[tuple[int, int]]) -> bool:

@@ -22,6 +22,8 @@ class ChunkLike(Protocol):
     source: str
     section: str
     text: str
+    start: int
+    end: int
 
 
 class QuoteSpan(BaseModel):

@@ -24,13 +24,27 @@ from rag.provenance.quotes import ChunkLike
 _PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
 
 
-def reference_texts(chunks: Sequence[ChunkLike], min_words: int = 8) -> list[str]:
-    """Each chunk's text, and each of its paragraphs of at least `min_words` words."""
-    texts = [c.text for c in chunks]
+def documents(chunks: Sequence[ChunkLike]) -> list[str]:
+    """Each source's text rebuilt from its chunks (chunk text is document[start:end]);
+    what no chunk covers (headings, blank lines) becomes line breaks."""
+    by_source: dict[str, list[ChunkLike]] = {}
     for chunk in chunks:
-        texts.extend(
-            p.strip() for p in _PARAGRAPH_BREAK.split(chunk.text) if len(p.split()) >= min_words
-        )
+        by_source.setdefault(chunk.source, []).append(chunk)
+    rebuilt = []
+    for parts in by_source.values():
+        chars = ["\n"] * max(c.end for c in parts)
+        for chunk in parts:
+            chars[chunk.start : chunk.start + len(chunk.text)] = list(chunk.text)
+        rebuilt.append("".join(chars))
+    return rebuilt
+
+
+def reference_texts(chunks: Sequence[ChunkLike], min_words: int = 8) -> list[str]:
+    """Each chunk's text, and every paragraph of at least `min_words` words of the chunks
+    and of the documents rebuilt from them (a paragraph may span two chunks)."""
+    texts = [c.text for c in chunks]
+    for text in [*texts, *documents(chunks)]:
+        texts.extend(p.strip() for p in _PARAGRAPH_BREAK.split(text) if len(p.split()) >= min_words)
     return list(dict.fromkeys(t for t in texts if t.strip()))
 
 

@@ -16,12 +16,12 @@ PLAIN = (
 )
 
 
-def test_plain_human_text_is_not_flagged_and_tokens_are_shown(settings: Settings) -> None:
-    markdown, tokens = WatermarkHandlers(settings).detect(PLAIN)
-    assert markdown.startswith("### Not watermarked"), markdown
-    assert "z = " in markdown and "p-value = " in markdown
-    assert "".join(text for text, _ in tokens).strip() == PLAIN
-    assert {label for _, label in tokens} <= {"green", None}
+def test_plain_human_text_is_not_flagged_and_the_text_is_shown(settings: Settings) -> None:
+    markdown, pieces = WatermarkHandlers(settings).detect(PLAIN)
+    assert markdown.startswith("### Not coursebot output"), markdown
+    assert "not watermarked" in markdown and "| a coursebot answer | 0% |" in markdown
+    assert "".join(text for text, _ in pieces) == PLAIN
+    assert {label for _, label in pieces} <= {"quoted", "generated", "answer", None}
 
 
 def test_empty_text_asks_for_text(settings: Settings) -> None:

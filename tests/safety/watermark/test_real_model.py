@@ -157,14 +157,17 @@ def test_cli_detects_a_file_and_stdin(answers: dict[str, Generated], tmp_path: P
     marked.write_text(answers["marked"].text, encoding="utf-8")
     result = runner.invoke(command, ["detect", str(marked)], obj={"config": None})
     assert result.exit_code == 0, result.output
-    assert "verdict: watermarked" in result.output and "tokens scored" in result.output
+    assert result.output.startswith("coursebot output:"), result.output
+    assert "generated (watermarked, z" in result.output
 
     result = runner.invoke(
         command, ["detect", "-", "--json"], input=answers["plain"].text, obj={"config": None}
     )
     assert result.exit_code == 0, result.output
     payload = json.loads(result.output)
-    assert payload["verdict"] == "not watermarked" and payload["scored_tokens"] > 16
+    assert payload["from_coursebot"] is False
+    assert payload["generated"]["verdict"] == "not watermarked"
+    assert payload["generated"]["scored_tokens"] > 16
 
 
 def test_cli_bad_input(tmp_path: Path) -> None:
@@ -176,6 +179,8 @@ def test_cli_bad_input(tmp_path: Path) -> None:
     binary = tmp_path / "binary.bin"
     binary.write_bytes(bytes(range(256)) * 4)
     result = runner.invoke(command, ["detect", str(binary), "--json"], obj={"config": None})
-    assert result.exit_code == 0 and json.loads(result.output)["verdict"] != "watermarked"
+    payload = json.loads(result.output)
+    assert result.exit_code == 0 and payload["generated"]["verdict"] != "watermarked"
+    assert payload["from_coursebot"] is not True
     result = runner.invoke(command, ["detect", str(tmp_path / "missing.txt")], obj={"config": None})
     assert result.exit_code == 2 and "missing.txt" in result.output
