@@ -42,6 +42,12 @@ bench: $(STAMP)
 bench-watermark: $(STAMP)
 	$(PY) -m eval.watermark.bench --n 200 --threads 1 --out bench-results/watermark
 
+# Provenance: 200+ of coursebot's own answers (edited, reordered, paraphrased) against
+# course paragraphs and outside text; thresholds tuned on dev, reported on test.
+.PHONY: bench-provenance
+bench-provenance: $(STAMP)
+	$(PY) -m eval.watermark.provenance --out bench-results/provenance
+
 bench-stress: $(STAMP)
 	$(PY) -m eval.stress --clients 20 --questions 5
 
