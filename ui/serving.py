@@ -1,6 +1,12 @@
-"""Launching the web app: local by default, optional login, one generation at a time."""
+"""Launching the web app: local by default, optional login, one generation at a time,
+and a graceful stop on SIGTERM/SIGINT (see ui/shutdown.py)."""
 
 from __future__ import annotations
+
+import logging
+import signal
+import time
+from types import FrameType
 
 import gradio as gr
 
@@ -8,8 +14,13 @@ from rag.settings import Settings
 from ui.app import CSS, build_app
 from ui.holder import AssistantFactory, AssistantHolder, default_factory
 from ui.server_settings import server_settings
+from ui.shutdown import SHUTDOWN
+
+log = logging.getLogger(__name__)
 
 MAX_QUEUE = 200
+GRACE_S = 20.0
+"""How long a stop waits for running requests (a non-streamed answer, an upload) to end."""
 # System fonts only: the default themes pull Google Fonts, and the app must stay offline.
 THEME = gr.themes.Soft(
     font=["ui-sans-serif", "system-ui", "sans-serif"],
@@ -33,11 +44,16 @@ def launch(
     """Serve the app on the server settings' host:port; with block=False return once it is up.
 
     Generation events share one concurrency group of size 1 (see ui.chat_page), so
-    concurrent users queue instead of calling llama.cpp from two threads.
+    concurrent users queue instead of calling llama.cpp from two threads. With
+    block=True, SIGTERM or SIGINT stops it gracefully (`stop`) and launch returns.
     """
     server = server_settings(settings)
     auth = server.login()
+    SHUTDOWN.reset()
     app = build_app(settings, assistant_factory, holder=holder)
+    for block_fn in app.fns.values():
+        if block_fn.fn is not None:
+            block_fn.fn = SHUTDOWN.guard(block_fn.fn)
     app.queue(default_concurrency_limit=4, max_size=MAX_QUEUE)
     app.launch(
         server_name=server.host,
@@ -47,7 +63,7 @@ def launch(
         auth_message="coursebot: log in with the account your instructor gave you."
         if auth
         else None,
-        prevent_thread_lock=not block,
+        prevent_thread_lock=True,
         quiet=quiet,
         css=CSS,
         theme=THEME,
@@ -57,4 +73,50 @@ def launch(
         max_file_size="50mb",
         ssr_mode=False,
     )
+    if block:
+        serve_until_signalled(app)
     return app
+
+
+def serve_until_signalled(app: gr.Blocks) -> None:
+    """Block until SIGTERM/SIGINT (or the server stops), then `stop` the app."""
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        SHUTDOWN.request()
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        while not SHUTDOWN.wait(0.5) and app.is_running:
+            pass
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    stop(app)
+
+
+def stop(app: gr.Blocks, grace_s: float = GRACE_S) -> None:
+    """Stop taking work, end open streams with an error event, wait for running requests
+    (up to `grace_s`), close the server and the assistant's databases."""
+    SHUTDOWN.request()
+    running = SHUTDOWN.wait_idle(grace_s)
+    if running:
+        log.warning("%d request(s) still running after %.0f s; stopping anyway", running, grace_s)
+    time.sleep(0.5)  # let the queue send the error events of the streams just ended
+    app.close()
+    holder = getattr(app, "holder", None)
+    if holder is not None and holder.wait(0):
+        try:
+            close_databases(holder.get())
+        except Exception as exc:  # the assistant never loaded: nothing to close
+            log.debug("no assistant to close: %s", exc)
+
+
+def close_databases(assistant: object) -> None:
+    """Close the assistant's SQLite stores (its own `close`, else its turn log)."""
+    close = getattr(assistant, "close", None)
+    if callable(close):
+        close()
+        return
+    turn_log = getattr(assistant, "turn_log", None)
+    if turn_log is not None:
+        turn_log.close()

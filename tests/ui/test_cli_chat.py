@@ -7,6 +7,7 @@ from click.testing import CliRunner
 
 from rag.settings import Settings
 from ui.cli.chat import command
+from ui.server_settings import server_settings
 
 
 def test_chat_passes_host_and_port_to_launch(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -18,7 +19,8 @@ def test_chat_passes_host_and_port_to_launch(monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setattr("ui.serving.launch", fake_launch)
     result = CliRunner().invoke(command, ["--port", "7999"], obj={"config": None})
     assert result.exit_code == 0, result.output
-    assert seen[0].host == "127.0.0.1" and seen[0].port == 7999
+    server = server_settings(seen[0])
+    assert server.host == "127.0.0.1" and server.port == 7999
     assert "http://127.0.0.1:7999" in result.output
 
 

@@ -34,3 +34,12 @@ def command(ctx: click.Context, host: str | None, port: int | None) -> None:
             err=True,
         )
     serving.launch(settings)
+    from ui.shutdown import SHUTDOWN
+
+    ended = SHUTDOWN.interrupted
+    click.echo(
+        f"coursebot: stopped; {ended} open answer(s) ended with an error event, databases closed."
+        if ended
+        else "coursebot: stopped; databases closed.",
+        err=True,
+    )
