@@ -9,7 +9,6 @@ from pydantic import BaseModel
 
 from rag.paths import default_kb_dir
 
-COURSE_TEXT = Path("/work/shared/course/foundations-of-machine-learning.txt")
 COURSE_MARKDOWN = "foundations-of-machine-learning.md"
 
 # (question, section heading whose text is the context)
@@ -124,6 +123,6 @@ def course_questions(
 
 def course_paragraphs(path: Path | None = None) -> list[str]:
     """Every blank-line-separated paragraph of the human-written course text."""
-    source = path or (COURSE_TEXT if COURSE_TEXT.is_file() else default_kb_dir() / COURSE_MARKDOWN)
+    source = path or default_kb_dir() / COURSE_MARKDOWN
     blocks = re.split(r"\n\s*\n", source.read_text(encoding="utf-8"))
     return [block.strip() for block in blocks if block.strip()]
