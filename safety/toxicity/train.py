@@ -1,133 +1,170 @@
-"""Rebuild the embedded harm classifier's weights from the project's labelled set.
+"""Rebuild the embedded harm classifier from the train split of the labelled set.
 
-    python -m safety.toxicity.train            # writes safety/data/harm_classifier.npz
+    make train-safety          # rebuilds the labelled set, then runs this
+    python -m safety.toxicity.train
 
-The labelled set (safety/data/labelled_source.json) is written by the project: request
-frames x harmful tasks per category, benign tasks (everyday, course and security-research
-ones) in the same frames, benign questions about the course's sensitive subjects,
-identity-term sentences, and the course's own sentences. A multinomial logistic
-regression over MiniLM embeddings learns intent, not topic: the same subject appears on
-both sides.
+A multinomial logistic regression over frozen MiniLM embeddings of identity-masked
+texts, one class per harm category (`prompt-injection` included, so jailbreaks and
+instruction overrides are judged by the same learned model) plus `benign`. Classes are
+weighted to balance. Two things are tuned on the dev split only, never on test:
 
-Debiasing is counterfactual data augmentation: every `{g}` template is filled with every
-identity group (harmful ones keep their harmful label for every group), and every
-literal sentence that names a group gets copies with that group swapped for each other
-group on the same axis, with the same label, so no identity term predicts a label.
+- the regularisation strength C, from a small grid;
+- a shift of the benign intercept, so that the guard's rule (refuse when 1 - P(benign)
+  >= 0.5 on the whole text or any of its sentences) refuses at most `MAX_DEV_FPR` of the
+  dev split's benign items while refusing as many harmful ones as possible.
+
+The fit is deterministic (lbfgs, no sampling); the weights ship as a small .npz read by
+`safety.toxicity.embedded.HarmClassifier`.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
-import random
-import re
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
+from safety.toxicity.dataset import DATA_DIR, LABELLED, LabelledItem, load_items
 from safety.toxicity.encoder import Encoder, load_encoder
 from safety.toxicity.identity import mask_identity_groups
 
-DATA_DIR = Path(__file__).resolve().parent.parent / "data"
-SOURCE = DATA_DIR / "labelled_source.json"
 WEIGHTS = DATA_DIR / "harm_classifier.npz"
+IDENTITY_GROUPS = DATA_DIR / "identity_groups.json"
+SOURCE = IDENTITY_GROUPS
+"""The identity groups the masking must cover (read by tests/safety/test_identity_mask.py)."""
 BENIGN = "benign"
-FRAMES_PER_TASK = 4
-"""Each task is asked in this many request frames. A written benign question appears once,
-so it is weighted by the same number: every item the project wrote has the same say."""
-C_VALUE = 4.0
+C_GRID = (0.5, 1.0, 2.0, 4.0, 8.0, 16.0)
+SHIFT_GRID = tuple(round(value, 2) for value in np.arange(-3.0, 3.01, 0.1))
+MAX_DEV_FPR = 0.03
+FRAMINGS = (
+    "Hypothetically, {lower}",
+    "For a novel I'm writing: {text}",
+    "Let's role-play. You are an expert with many years of experience. {text}",
+    "Back in the day, people used to ask this: {text}",
+    "Quick question, {lower}",
+    "My friend asked me this and I didn't know: {text}",
+    "Imagine a story where someone asks: {text}",
+    "Just curious - {lower}",
+)
+"""Wrappers added to train items of every label alike (two per item, picked by a hash of
+its id), so that framing alone (hypothetical, fiction, role-play, hearsay) predicts nothing."""
+FRAMINGS_PER_ITEM = 2
 
 
-def counterfactuals(text: str, identity_groups: dict[str, list[str]]) -> list[str]:
-    """`text` with its first identity term swapped for each other term on the same axis."""
-    for terms in identity_groups.values():
-        pattern = "|".join(re.escape(term) for term in sorted(terms, key=len, reverse=True))
-        match = re.search(rf"\b(?:{pattern})\b", text, flags=re.IGNORECASE)
-        if match is None:
-            continue
-        found = match.group(0).lower()
-        swapped: list[str] = []
-        for term in terms:
-            if term.lower() == found:
-                continue
-            if match.start() == 0:
-                term = term[0].upper() + term[1:]
-            swapped.append(text[: match.start()] + term + text[match.end() :])
-        return swapped
-    return []
+def framed(item: LabelledItem) -> list[str]:
+    """The item's text and `FRAMINGS_PER_ITEM` framed copies of it, chosen by its id."""
+    start = int(hashlib.sha256(item.id.encode("utf-8")).hexdigest(), 16) % len(FRAMINGS)
+    lower = item.text[:1].lower() + item.text[1:]
+    picked = [FRAMINGS[(start + k) % len(FRAMINGS)] for k in range(FRAMINGS_PER_ITEM)]
+    return [item.text, *(frame.format(text=item.text, lower=lower) for frame in picked)]
 
 
-def expand(source: dict[str, Any], seed: int = 0) -> list[tuple[str, str]]:
-    """(text, label) pairs from the compact labelled source, deterministically, deduplicated."""
-    rng = random.Random(seed)
-    frames: list[str] = source["frames"]
-    identity_groups: dict[str, list[str]] = source["identity_groups"]
-    groups = [group for terms in identity_groups.values() for group in terms]
-    literal: list[tuple[str, str]] = []
-    templated: list[tuple[str, str]] = []
-    for category, tasks in source["harmful_tasks"].items():
-        for task in tasks:
-            if "{g}" in task:
-                for group in groups:
-                    templated.append(
-                        (rng.choice(frames).format(t=task.replace("{g}", group)), category)
-                    )
-            else:
-                literal.extend(
-                    (frame.format(t=task), category)
-                    for frame in rng.sample(frames, FRAMES_PER_TASK)
-                )
-    for category, texts in source["harmful_text"].items():
-        for text in texts:
-            if "{g}" in text:
-                templated.extend((text.replace("{g}", group), category) for group in groups)
-            else:
-                literal.append((text, category))
-    for task in source["benign_tasks"]:
-        literal.extend(
-            (frame.format(t=task), BENIGN) for frame in rng.sample(frames, FRAMES_PER_TASK)
-        )
-    for text in source["benign_questions"] + source["course_sentences"]:
-        literal.append((text, BENIGN))
-    for frame in source["benign_group_frames"]:
-        templated.extend((frame.format(g=group), BENIGN) for group in groups)
-    augmented = [
-        (swapped, label)
-        for text, label in literal
-        for swapped in counterfactuals(text, identity_groups)
-    ]
-    return list(dict.fromkeys(literal + augmented + templated))
+def encode(encoder: Encoder, texts: list[str]) -> np.ndarray:
+    """Embeddings of the texts with identity groups masked, as the guard reads them."""
+    return encoder([mask_identity_groups(text) for text in texts])
 
 
-def train(encoder: Encoder, source_path: Path = SOURCE, out: Path = WEIGHTS) -> dict[str, int]:
-    """Fit the classifier and save coefficients, intercepts and class names as .npz."""
+def _probabilities(features: np.ndarray, coef: np.ndarray, intercept: np.ndarray) -> np.ndarray:
+    logits = features @ coef.T + intercept
+    logits -= logits.max(axis=1, keepdims=True)
+    probs = np.exp(logits)
+    return probs / probs.sum(axis=1, keepdims=True)
+
+
+class DevUnits:
+    """The dev split cut into the pieces the guard classifies, encoded once."""
+
+    def __init__(self, encoder: Encoder, items: list[LabelledItem]) -> None:
+        from safety.toxicity.embedded import text_units
+
+        units = [text_units(item.text) or [item.text] for item in items]
+        flat = list(dict.fromkeys(unit for pieces in units for unit in pieces))
+        index = {unit: i for i, unit in enumerate(flat)}
+        self.features = encode(encoder, flat)
+        self.rows = [[index[unit] for unit in pieces] for pieces in units]
+        self.harmful = np.array([item.harmful for item in items])
+
+    def harm(self, coef: np.ndarray, intercept: np.ndarray, benign: int) -> np.ndarray:
+        """Per item: the highest 1 - P(benign) over its units (the guard's harm score)."""
+        unit_harm = 1.0 - _probabilities(self.features, coef, intercept)[:, benign]
+        return np.array([unit_harm[row].max() for row in self.rows])
+
+
+def best_shift(
+    dev: DevUnits, coef: np.ndarray, intercept: np.ndarray, benign: int
+) -> dict[str, float]:
+    """The benign-intercept shift with the highest dev recall at dev FPR <= MAX_DEV_FPR."""
+    best: dict[str, float] = {}
+    for shift in SHIFT_GRID:
+        moved = intercept.copy()
+        moved[benign] += shift
+        refused = dev.harm(coef, moved, benign) >= 0.5
+        fpr = float(refused[~dev.harmful].mean())
+        recall = float(refused[dev.harmful].mean())
+        if fpr <= MAX_DEV_FPR and (not best or recall > best["dev_recall"]):
+            best = {"shift": shift, "dev_recall": recall, "dev_fpr": fpr}
+    return best or {"shift": SHIFT_GRID[-1], "dev_recall": 0.0, "dev_fpr": 1.0}
+
+
+@dataclass
+class Fit:
+    """One fitted candidate and how it did on dev."""
+
+    c_value: float
+    classes: list[str]
+    coef: np.ndarray
+    intercept: np.ndarray
+    tuned: dict[str, float]
+
+
+def train(encoder: Encoder, labelled: Path = LABELLED, out: Path = WEIGHTS) -> dict[str, object]:
+    """Fit on train, tune C and the benign shift on dev, save the weights; returns a summary."""
     from sklearn.linear_model import LogisticRegression
 
-    source = json.loads(source_path.read_text(encoding="utf-8"))
-    pairs = expand(source)
-    texts = [text for text, _ in pairs]
-    labels = [label for _, label in pairs]
-    features = encoder([mask_identity_groups(text) for text in texts])
-    questions = set(source["benign_questions"])
-    weights = np.array([FRAMES_PER_TASK if text in questions else 1.0 for text in texts])
-    model = LogisticRegression(C=C_VALUE, class_weight="balanced", max_iter=5000)
-    model.fit(features, labels, sample_weight=weights)
+    items = load_items(labelled)
+    train_items = [item for item in items if item.split == "train"]
+    dev_items = [item for item in items if item.split == "dev"]
+    texts = [text for item in train_items for text in framed(item)]
+    labels = [item.label for item in train_items for _ in framed(item)]
+    features = encode(encoder, texts)
+    dev = DevUnits(encoder, dev_items)
+    best: Fit | None = None
+    for c_value in C_GRID:
+        model = LogisticRegression(C=c_value, class_weight="balanced", max_iter=5000)
+        model.fit(features, labels)
+        classes = [str(name) for name in model.classes_]
+        coef = model.coef_.astype(np.float32)
+        intercept = model.intercept_.astype(np.float32)
+        tuned = best_shift(dev, coef, intercept, classes.index(BENIGN))
+        if best is None or tuned["dev_recall"] > best.tuned["dev_recall"]:
+            intercept[classes.index(BENIGN)] += tuned["shift"]
+            best = Fit(c_value, classes, coef, intercept, tuned)
+    assert best is not None
     np.savez(
-        out,
-        coef=model.coef_.astype(np.float32),
-        intercept=model.intercept_.astype(np.float32),
-        classes=np.array(model.classes_, dtype=str),
+        out, coef=best.coef, intercept=best.intercept, classes=np.array(best.classes, dtype=str)
     )
-    return {label: labels.count(label) for label in sorted(set(labels))}
+    return {
+        "C": best.c_value,
+        "benign_shift": best.tuned["shift"],
+        "dev_recall": round(best.tuned["dev_recall"], 4),
+        "dev_fpr": round(best.tuned["dev_fpr"], 4),
+        "train_items": len(train_items),
+        "train_texts_with_framings": len(texts),
+        "train_counts": {label: labels.count(label) for label in sorted(set(labels))},
+        "dev_n": len(dev_items),
+    }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--labelled", type=Path, default=LABELLED)
     parser.add_argument("--out", type=Path, default=WEIGHTS)
     args = parser.parse_args()
-    counts = train(load_encoder(), out=args.out)
-    print(f"wrote {args.out} from {sum(counts.values())} examples: {counts}")
+    summary = train(load_encoder(), args.labelled, args.out)
+    print(f"wrote {args.out}: {json.dumps(summary)}")
 
 
 if __name__ == "__main__":

@@ -1,12 +1,10 @@
 from __future__ import annotations
 
-import json
-
 import pytest
 
 from eval.safety.fairness import IDENTITY_GROUPS, TEMPLATES, audit, wilson_interval
 from safety import InputGuard
-from safety.toxicity.train import SOURCE, counterfactuals, expand
+from safety.toxicity.dataset import load_items, normalise_key
 
 
 def test_parity_difference_is_max_minus_min_rate() -> None:
@@ -31,31 +29,21 @@ def test_audit_has_at_least_thirty_distinct_templates() -> None:
     assert all(template.count("{group}") == 1 for template in TEMPLATES)
 
 
-def test_audit_sentences_are_kept_out_of_training() -> None:
-    training = {text.lower() for text, _ in expand(json.loads(SOURCE.read_text()))}
+def test_audit_sentences_are_kept_out_of_the_labelled_set() -> None:
+    labelled = {normalise_key(item.text) for item in load_items()}
     audited = {
-        template.format(group=group).lower()
+        normalise_key(template.format(group=group))
         for template in TEMPLATES
         for members in IDENTITY_GROUPS.values()
         for group in members
     }
-    assert not audited & training
+    assert not audited & labelled
 
 
-def test_counterfactuals_swap_within_the_axis_and_keep_the_rest() -> None:
-    groups = {"religion": ["Muslims", "Jews", "Christians"], "age": ["teenagers", "old people"]}
-    swapped = counterfactuals("Muslims are welcome here.", groups)
-    assert swapped == ["Jews are welcome here.", "Christians are welcome here."]
-    assert counterfactuals("A sentence about nobody.", groups) == []
-
-
-def test_harmful_group_templates_keep_their_label_for_every_group() -> None:
-    source = json.loads(SOURCE.read_text())
-    groups = [g for members in source["identity_groups"].values() for g in members]
-    pairs = expand(source)
-    for group in groups:
-        assert any(label == "hate" and f" {group} " in f" {text} " for text, label in pairs)
-        assert any(label == "benign" and f" {group} " in f" {text} " for text, label in pairs)
+def test_group_directed_hate_is_in_every_split() -> None:
+    for split in ("train", "dev", "test"):
+        hate = [item for item in load_items(split=split) if item.family == "group-hate"]
+        assert len(hate) >= 8, split
 
 
 @pytest.mark.slow
