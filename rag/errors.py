@@ -33,6 +33,11 @@ class IndexCorrupt(CoursebotError):
     """The index on disk is damaged or does not match the settings."""
 
 
+class IndexWriteFailed(CoursebotError):
+    """A new index version could not be written (disk full, no permission); the previous
+    version is still live."""
+
+
 class ModelLoadError(CoursebotError):
     """A model file is missing, unreadable or not the expected format."""
 

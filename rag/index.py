@@ -39,7 +39,7 @@ from pydantic import BaseModel, Field, ValidationError
 
 from rag.chunking import Chunk
 from rag.embeddings import Vectors
-from rag.errors import IndexCorrupt, IndexMissing
+from rag.errors import IndexCorrupt, IndexMissing, IndexWriteFailed
 
 log = logging.getLogger(__name__)
 
@@ -320,8 +320,14 @@ class IndexStore:
             version.mkdir()
             try:
                 self._write_version(version, manifest, chunks, vectors)
-            except BaseException:
+            except BaseException as exc:
                 shutil.rmtree(version, ignore_errors=True)  # a full disk leaves no debris
+                if isinstance(exc, OSError | RuntimeError):  # faiss reports I/O as RuntimeError
+                    raise IndexWriteFailed(
+                        f"Could not write a new index version in {self.dir} ({exc}). The "
+                        "previous index is unchanged; free some disk space (or fix the "
+                        "folder's permissions) and run the ingestion again."
+                    ) from exc
                 raise
             self._write_sources(manifest.sources)
             self._point_at(version.name)

@@ -119,7 +119,8 @@ def test_full_disk_during_the_write_is_one_line_and_keeps_the_index(
     done = run_cli(indexed, "ingest", str(big), file_size_limit=64 * 1024)
     assert done.returncode == 1, done.stderr
     assert one_line(done.stderr), done.stderr
-    assert done.stderr.startswith("Error: ")
+    assert done.stderr.startswith("Error: Could not write a new index version")
+    assert "previous index is unchanged" in done.stderr
     assert indexed_texts(indexed) == BEFORE
     assert all(v["problem"] is None for v in status(indexed)["versions"])
 

@@ -3,7 +3,7 @@ from pathlib import Path
 import pytest
 
 from rag.embeddings import HashingEmbedder
-from rag.errors import IndexCorrupt, NoDocuments
+from rag.errors import IndexCorrupt, IndexWriteFailed, NoDocuments
 from rag.index import IndexStore
 from rag.ingest import Ingestor
 
@@ -120,10 +120,11 @@ def test_crash_mid_write_leaves_previous_index_live(
         raise OSError("disk full")
 
     monkeypatch.setattr("rag.index.faiss.write_index", crash)
-    with pytest.raises(OSError, match="disk full"):
+    with pytest.raises(IndexWriteFailed, match=r"disk full.*previous index is unchanged"):
         ingestor.run([kb])
     monkeypatch.undo()
     assert [c.text for c in store.load().chunks] == before
+    assert len(store.version_dirs()) == 1, "the half-written version was removed"
 
 
 def test_corrupt_index_names_the_rebuild_command(tmp_path: Path) -> None:
