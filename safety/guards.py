@@ -17,6 +17,7 @@ import threading
 import time
 
 from safety.checks import Check, CheckResult
+from safety.deobfuscate import decoded_views
 from safety.errors import SafetyModelError
 from safety.injection import InjectionCheck
 from safety.pii import PiiCheck, redact_pii
@@ -103,8 +104,24 @@ def _checked_scores(name: str, result: CheckResult) -> CheckResult:
     return result
 
 
+def _on_view(result: CheckResult, label: str) -> CheckResult:
+    """A check's result on a decoded view, its reasons saying where the finding was."""
+    return CheckResult(
+        scores=result.scores,
+        reasons={
+            category: f"{reason} (in {label}-decoded text)"
+            for category, reason in result.reasons.items()
+        },
+    )
+
+
 class _Guard:
-    """Shared machinery: run each check, time it, fail closed (and say so) on errors."""
+    """Shared machinery: run each check, time it, fail closed (and say so) on errors.
+
+    With `decode` (questions), every plausible decoding of the text (safety.deobfuscate) is judged
+    by the judging checks too, and the worst score of any view counts; redacting checks
+    (PII) see the text as given, since that is what is passed on.
+    """
 
     def __init__(self, policy: SafetyPolicy, checks: list[Check]) -> None:
         self.policy = policy
@@ -112,13 +129,13 @@ class _Guard:
         self._warned: set[tuple[str, str]] = set()
         self._warned_lock = threading.Lock()
 
-    def _run(self, text: object, checks: list[Check]) -> Verdict:
+    def _run(self, text: object, checks: list[Check], *, decode: bool = False) -> Verdict:
         started = time.perf_counter()
-        verdict = self._judge(text, checks)
+        verdict = self._judge(text, checks, decode)
         verdict.latency_ms = round((time.perf_counter() - started) * 1000, 3)
         return verdict
 
-    def _judge(self, text: object, checks: list[Check]) -> Verdict:
+    def _judge(self, text: object, checks: list[Check], decode: bool) -> Verdict:
         if not isinstance(text, str):
             return _refusal("", "bad-input", f"expected text, got {type(text).__name__}")
         if not self.policy.enabled:
@@ -132,10 +149,15 @@ class _Guard:
             )
         results: dict[str, CheckResult] = {}
         timings: dict[str, float] = {}
+        views = decoded_views(text, self.policy.max_decoded_views) if decode else []
         for check in checks:
             started = time.perf_counter()
             try:
                 results[check.name] = _checked_scores(check.name, check(text))
+                if check.name != PiiCheck.name:
+                    for view in views:
+                        result = _checked_scores(check.name, check(view.text))
+                        results[f"{check.name}@{view.label}"] = _on_view(result, view.label)
             except Exception as exc:  # fail closed: an unchecked text must not pass
                 return self._fail_closed(text, check.name, exc)
             timings[check.name] = round((time.perf_counter() - started) * 1000, 3)
@@ -176,8 +198,8 @@ class InputGuard(_Guard):
         self._passage_checks: list[Check] = [InjectionCheck(passage=True)]
 
     def check(self, question: str) -> Verdict:
-        """Verdict on a user question; never raises."""
-        return self._run(question, self._checks)
+        """Verdict on a user question and on every plausible decoding of it; never raises."""
+        return self._run(question, self._checks, decode=self.policy.deobfuscate)
 
     def check_passage(self, text: str) -> Verdict:
         """Verdict on a retrieved passage: action "refuse" means drop the passage."""

@@ -41,6 +41,14 @@ class SafetyPolicy(BaseModel):
     redact_pii: bool = True
     scan_passages: bool = True
     max_input_chars: int = Field(100_000, ge=1)
+    deobfuscate: bool = Field(
+        True,
+        description="Decode base64/base32/hex/ascii85/rot13/URL escapes/reversed text/"
+        "look-alike letters in questions and judge the decoded payload as well.",
+    )
+    max_decoded_views: int = Field(
+        4, ge=0, le=16, description="At most this many decodings of one question are judged."
+    )
 
     def rule(self, category: str) -> CategoryRule:
         """The rule for `category`: the policy's own, else the default."""
