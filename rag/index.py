@@ -20,7 +20,6 @@ checksums verify, and `rollback` can go back one.
 from __future__ import annotations
 
 import fcntl
-import hashlib
 import json
 import logging
 import os
@@ -31,107 +30,47 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import faiss
 import numpy as np
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import ValidationError
 
 from rag.chunking import Chunk
 from rag.embeddings import Vectors
 from rag.errors import IndexCorrupt, IndexMissing, IndexWriteFailed
+from rag.index_format import (
+    DATA_FILES,
+    FileRecord,
+    IndexData,
+    Manifest,
+    SourceRecord,
+    VersionInfo,
+    fsync_write,
+    sha256_file,
+    verify_version,
+)
+from rag.index_format import read_manifest as read_manifest_of
 
 log = logging.getLogger(__name__)
+
+__all__ = [
+    "KEEP_VERSIONS",
+    "REBUILD_HINT",
+    "FileRecord",
+    "IndexData",
+    "IndexStore",
+    "Manifest",
+    "SourceRecord",
+    "VersionInfo",
+    "manifest_settings_problem",
+    "verify_version",
+]
 
 REBUILD_HINT = "Rebuild it with `coursebot ingest --rebuild`."
 KEEP_VERSIONS = 3
 """Complete versions kept after each write (the live one included); older ones are removed."""
-_FILES = ("chunks.jsonl", "vectors.npy", "faiss.index")
 SOURCES_FILE = "sources.json"
-
-
-class FileRecord(BaseModel):
-    """What the index knows about one source file."""
-
-    path: str
-    source: str
-    sha256: str
-    size: int
-    modified: float
-    chunks: int
-
-
-class SourceRecord(BaseModel):
-    """A folder, file or upload the index was asked to hold; `rebuild` re-reads all of them."""
-
-    path: str
-    kind: Literal["folder", "file", "upload"]
-    added_at: float = 0.0
-
-
-class Manifest(BaseModel):
-    format_version: int = 1
-    embedding_model: str
-    dimension: int
-    chunking: dict[str, Any]
-    files: dict[str, FileRecord]
-    sources: list[SourceRecord] = Field(default_factory=list)
-    checksums: dict[str, str] = {}
-    created_at: float = 0.0
-
-
-class IndexData(BaseModel, arbitrary_types_allowed=True):
-    manifest: Manifest
-    chunks: list[Chunk]
-    vectors: Any
-    faiss_index: Any
-
-
-class VersionInfo(BaseModel):
-    """One version folder and whether it verifies (`problem` is None when it does)."""
-
-    name: str
-    created_at: float
-    documents: int
-    chunks: int
-    current: bool
-    problem: str | None = None
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def _fsync_write(path: Path, data: bytes) -> None:
-    with path.open("wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
-
-
-def _read_manifest(version: Path) -> Manifest | None:
-    try:
-        return Manifest.model_validate_json((version / "manifest.json").read_bytes())
-    except (OSError, ValidationError, ValueError):
-        return None
-
-
-def verify_version(version: Path) -> str | None:
-    """Why `version` is not a complete, intact index, or None when its checksums match."""
-    manifest = _read_manifest(version)
-    if manifest is None:
-        return "no readable manifest (incomplete or damaged)"
-    for name in _FILES:
-        path = version / name
-        if not path.is_file():
-            return f"{name} is missing"
-        if _sha256(path) != manifest.checksums.get(name):
-            return f"{name} does not match its checksum"
-    return None
 
 
 class IndexStore:
@@ -157,7 +96,7 @@ class IndexStore:
             return []
 
         def created(path: Path) -> float:
-            manifest = _read_manifest(path)
+            manifest = read_manifest_of(path)
             return manifest.created_at if manifest else path.stat().st_mtime
 
         folders = [p for p in self.dir.iterdir() if p.name.startswith("v-") and p.is_dir()]
@@ -185,7 +124,7 @@ class IndexStore:
         current = self.pointer()
         infos = []
         for version in self.version_dirs():
-            manifest = _read_manifest(version)
+            manifest = read_manifest_of(version)
             infos.append(
                 VersionInfo(
                     name=version.name,
@@ -207,7 +146,7 @@ class IndexStore:
         except (OSError, ValueError, ValidationError, TypeError):
             pass
         for version in reversed(self.version_dirs()):
-            manifest = _read_manifest(version)
+            manifest = read_manifest_of(version)
             if manifest is not None:
                 return manifest.sources or _sources_from_files(manifest)
         return []
@@ -258,7 +197,7 @@ class IndexStore:
             for name in reversed(older):
                 if verify_version(self.dir / name) is None:
                     self._point_at(name)
-                    manifest = _read_manifest(self.dir / name)
+                    manifest = read_manifest_of(self.dir / name)
                     self._write_sources(manifest.sources if manifest else [])
                     return name
         raise IndexCorrupt(
@@ -269,12 +208,12 @@ class IndexStore:
     def _write_sources(self, sources: list[SourceRecord]) -> None:
         partial = self.dir / f"{SOURCES_FILE}.{uuid.uuid4().hex[:8]}.tmp"
         data = json.dumps([s.model_dump() for s in sources], indent=2)
-        _fsync_write(partial, data.encode())
+        fsync_write(partial, data.encode())
         os.replace(partial, self.dir / SOURCES_FILE)
 
     def _point_at(self, name: str) -> None:
         pointer = self.dir / f"CURRENT.{uuid.uuid4().hex[:8]}.tmp"
-        _fsync_write(pointer, name.encode())
+        fsync_write(pointer, name.encode())
         os.replace(pointer, self.dir / "CURRENT")
         directory = os.open(self.dir, os.O_RDONLY)
         try:
@@ -344,15 +283,15 @@ class IndexStore:
         if len(vectors):
             index.add(vectors)
         lines = "".join(c.model_dump_json() + "\n" for c in chunks)
-        _fsync_write(version / "chunks.jsonl", lines.encode())
+        fsync_write(version / "chunks.jsonl", lines.encode())
         with (version / "vectors.npy").open("wb") as handle:
             np.save(handle, vectors)
             handle.flush()
             os.fsync(handle.fileno())
         faiss.write_index(index, str(version / "faiss.index"))
-        manifest.checksums = {name: _sha256(version / name) for name in _FILES}
+        manifest.checksums = {name: sha256_file(version / name) for name in DATA_FILES}
         manifest.created_at = time.time()
-        _fsync_write(version / "manifest.json", manifest.model_dump_json(indent=2).encode())
+        fsync_write(version / "manifest.json", manifest.model_dump_json(indent=2).encode())
 
     def _remove_old_versions(self, keep: str) -> None:
         """Keep the newest `keep_versions` complete versions; drop incomplete leftovers."""
@@ -368,7 +307,7 @@ class IndexStore:
 
     def read_manifest(self) -> Manifest:
         version = self._current_version()
-        manifest = _read_manifest(version)
+        manifest = read_manifest_of(version)
         if manifest is None:
             raise IndexCorrupt(f"The index manifest in {version} is unreadable. {REBUILD_HINT}")
         return manifest
@@ -389,9 +328,9 @@ class IndexStore:
         """
         version = self._current_version()
         manifest = self.read_manifest()
-        for name in _FILES:
+        for name in DATA_FILES:
             path = version / name
-            if not path.is_file() or _sha256(path) != manifest.checksums.get(name):
+            if not path.is_file() or sha256_file(path) != manifest.checksums.get(name):
                 raise IndexCorrupt(
                     f"The index file {path} is damaged or missing. {REBUILD_HINT} "
                     "(`coursebot index rollback` goes back to the previous version.)"

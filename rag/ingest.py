@@ -22,58 +22,14 @@ from pydantic import BaseModel
 from tqdm import tqdm
 
 from rag.chunking import Chunk, chunk_document
-from rag.documents import SUPPORTED_SUFFIXES, load_document
+from rag.discovery import discover, display_name
+from rag.documents import load_document
 from rag.embeddings import Embedder
 from rag.errors import DocumentError, IndexMissing, NoDocuments
 from rag.index import FileRecord, IndexData, IndexStore, Manifest, SourceRecord
 from rag.ingest_report import FileReport, IngestReport, quality_facts
 
 ProgressCallback = Callable[[int, int, str], None]
-
-
-def _symlink_problem(path: Path) -> str | None:
-    """Why a symlink found while scanning is left out, or None when it is a file."""
-    try:
-        target = path.resolve(strict=True)
-    except RuntimeError:
-        return "symlink loop"
-    except OSError as exc:
-        return "symlink loop" if exc.errno == 40 else "broken symlink"
-    return "symlinked folder, not followed" if target.is_dir() else None
-
-
-def discover(paths: Sequence[Path]) -> tuple[list[Path], list[Path], list[tuple[Path, str]]]:
-    """Supported files under the given files/folders, the unsupported ones seen, and the
-    entries left out with the reason (symlink loops, broken or folder symlinks)."""
-    found: list[Path] = []
-    unsupported: list[Path] = []
-    problems: list[tuple[Path, str]] = []
-    for root in paths:
-        if not root.exists():
-            raise NoDocuments(f"Knowledge-base path not found: {root}")
-        candidates = [root] if root.is_file() else []
-        for entry in sorted(root.rglob("*")) if root.is_dir() else []:
-            if entry.is_file():
-                candidates.append(entry)
-            elif entry.is_symlink() and (problem := _symlink_problem(entry)):
-                problems.append((entry, problem))
-        for path in candidates:
-            if path.name.startswith(".") or (
-                path.name.lower() == "readme.md" and path.parent == root
-            ):
-                continue
-            (found if path.suffix.lower() in SUPPORTED_SUFFIXES else unsupported).append(
-                path.resolve()
-            )
-    return found, unsupported, problems
-
-
-def _display_name(path: Path, roots: Sequence[Path]) -> str:
-    for root in roots:
-        root = root.resolve()
-        if root.is_dir() and path.is_relative_to(root):
-            return str(path.relative_to(root))
-    return path.name
 
 
 def _iso(ts: float) -> str:
@@ -195,7 +151,7 @@ class Ingestor:
                 )
             )
         for path in found:
-            source = _display_name(path, roots)
+            source = display_name(path, roots)
             stat = path.stat()
             base = FileReport(
                 path=str(path),
