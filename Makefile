@@ -51,6 +51,13 @@ bench-provenance: $(STAMP)
 bench-stress: $(STAMP)
 	$(PY) -m eval.stress --clients 20 --questions 5
 
+# Rebuild the labelled safety set (dedup, AdvBench decontamination, splits), then the
+# harm/injection classifier (tuned on dev only). Deterministic; about 5 minutes on 2 cores.
+.PHONY: train-safety
+train-safety: $(STAMP)
+	$(PY) -m safety.toxicity.dataset --advbench ../shared/data/advbench.jsonl
+	$(PY) -m safety.toxicity.train
+
 setup: $(STAMP)
 
 $(STAMP): pyproject.toml

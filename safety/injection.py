@@ -1,8 +1,14 @@
-"""Prompt injection and jailbreak detection, for questions and for retrieved passages.
+"""Rule backstop for prompt injection and jailbreaks, for questions and retrieved passages.
 
-Precise phrase rules run over the normalised text and every decoded view (base64,
-Unicode tag characters, leetspeak, spaced letters), so obfuscation does not hide a
-payload. Questions *about* jailbreaks ("what is prompt injection?") match no rule.
+The judgement for questions is learned: the embedded harm classifier has a
+`prompt-injection` class trained on written overrides, jailbreak personas and
+system-prompt extraction, against questions *about* those attacks and harmless
+meta-instructions ("From now on, answer without any jargon"); see
+safety/toxicity/train.py. These rules only catch the unmistakable forms, so they stay
+narrow: they run over the normalised text and every decoded view (base64, Unicode tag
+characters, leetspeak, spaced letters), and, for questions, with quoted spans removed,
+so a question that quotes an attack ("Why does 'ignore previous instructions' work?")
+is judged by the classifier, not refused by a phrase.
 """
 
 from __future__ import annotations
@@ -50,8 +56,8 @@ QUESTION_RULES: list[Rule] = [
     _rule(
         "role-play without rules",
         r"\b(?:pretend|imagine|act as if|act like|roleplay|role-play|suppose)\b[^.?!\n]{0,40}"
-        r"\b(?:no|without|free from|free of|zero)\b[^.?!\n]{0,20}\b(?:rules|restrictions|limits"
-        r"|limitations|filters|guidelines|ethics|morals|censorship|boundaries|safeguards)\b",
+        r"\b(?:no|without|free from|free of|zero)\b[^.?!\n]{0,20}\b(?:rules|restrictions"
+        r"|filters|guidelines|ethics|morals|censorship|safeguards)\b",
         0.9,
     ),
     _rule(
@@ -61,9 +67,9 @@ QUESTION_RULES: list[Rule] = [
         0.9,
     ),
     _rule(
-        "developer or jailbreak mode",
-        r"\b(?:enable|activate|enter|switch to|turn on)\b[^.?!\n]{0,20}\b(?:developer|jailbreak|god"
-        r"|debug|sudo|admin|unrestricted|opposite)\s+mode\b",
+        "jailbreak mode",
+        r"\b(?:enable|activate|enter|switch to|turn on)\b[^.?!\n]{0,20}\b(?:jailbreak|god"
+        r"|unrestricted|opposite|DAN)\s+mode\b",
         0.9,
     ),
     _rule(
@@ -76,7 +82,7 @@ QUESTION_RULES: list[Rule] = [
     _rule(
         "system prompt extraction",
         r"\b(?:reveal|print|show|repeat|output|leak|tell me|display|write out)\b[^.?!\n]{0,25}"
-        r"\b(?:your|the)\s+(?:system|hidden|initial|original|secret)\s+(?:prompt|instructions"
+        r"\byour\s+(?:system|hidden|initial|original|secret)\s+(?:prompt|instructions"
         r"|message|rules)\b",
         0.9,
     ),
@@ -91,7 +97,6 @@ QUESTION_RULES: list[Rule] = [
         r"\b(?:no|never|any|ignore|without|unrestricted|unfiltered)\b",
         0.85,
     ),
-    _rule("stay in character", r"\bstay in character\b|\bnever break character\b", 0.8),
 ]
 
 PASSAGE_RULES: list[Rule] = [
@@ -117,6 +122,14 @@ PASSAGE_RULES: list[Rule] = [
 ]
 
 _SMUGGLING_SCORE = 0.9
+_QUOTED = re.compile(
+    r"(?<!\w)'[^'\n]{3,200}'(?!\w)|\"[^\"\n]{3,200}\"|\u2018[^\u2019\n]{3,200}\u2019|\u201c[^\u201d\n]{3,200}\u201d"
+)
+
+
+def without_quotes(text: str) -> str:
+    """`text` with quoted spans removed: a quoted attack is talked about, not issued."""
+    return _QUOTED.sub(" ", text)
 
 
 class InjectionCheck:
@@ -125,12 +138,15 @@ class InjectionCheck:
     def __init__(self, *, passage: bool = False) -> None:
         self.name = "passage-injection" if passage else "injection"
         self._rules = [rule for rule in (PASSAGE_RULES if passage else QUESTION_RULES)]
+        self._passage = passage
 
     def __call__(self, text: str) -> CheckResult:
         normalized = normalize(text)
         best = 0.0
         reasons: list[str] = []
         for index, view in enumerate(normalized.all_views):
+            if not self._passage:
+                view = without_quotes(view)
             for rule in self._rules:
                 if rule.pattern.search(view):
                     decoded = index > 0

@@ -1,4 +1,4 @@
-"""`coursebot eval safety`: measure the guards and write a Markdown table plus JSON."""
+"""`coursebot eval safety`: measure the input guard per family and write Markdown plus JSON."""
 
 from __future__ import annotations
 
@@ -6,18 +6,26 @@ from pathlib import Path
 
 import click
 
-from eval.safety.benchmark import DEFAULT_ADVBENCH, run, to_markdown, write
+from eval.safety.benchmark import DEFAULT_ADVBENCH, run
+from eval.safety.report import to_markdown, write
 from safety import InputGuard, SafetyError
 from ui.cli.common import friendly_errors, offline, settings_from
 
 
 @click.command(name="safety")
 @click.option(
+    "--split",
+    type=click.Choice(["test", "dev"]),
+    default="test",
+    show_default=True,
+    help="Split of the labelled set: test to report, dev to tune on.",
+)
+@click.option(
     "--advbench",
     type=click.Path(path_type=Path),
     default=DEFAULT_ADVBENCH,
     show_default=True,
-    help="JSONL of harmful requests (field `prompt`).",
+    help="JSONL of harmful requests (field `prompt`), reported as a measuring-only family.",
 )
 @click.option(
     "--out",
@@ -31,19 +39,19 @@ from ui.cli.common import friendly_errors, offline, settings_from
     type=int,
     default=0,
     show_default=True,
-    help="Use only the first N items of each set (0 = all); for quick checks.",
+    help="Use only the first N items of each family (0 = all); for quick checks.",
 )
 @click.pass_context
 @friendly_errors
-def command(ctx: click.Context, advbench: Path, out: Path, sample: int) -> None:
-    """Block rate, false positives, latency, per-category F1 and fairness of the guards."""
+def command(ctx: click.Context, split: str, advbench: Path, out: Path, sample: int) -> None:
+    """Refusals per attack family, passes per benign family, policies, latency, fairness."""
     offline()
     settings = settings_from(ctx)
     try:
         guard = InputGuard(settings.safety)
     except SafetyError as exc:
         raise click.ClickException(str(exc)) from exc
-    report = run(guard, advbench, sample=sample)
+    report = run(guard, "dev" if split == "dev" else "test", advbench, sample=sample)
     json_path, md_path = write(report, out)
     click.echo(to_markdown(report))
     click.echo(f"wrote {json_path} and {md_path}")
