@@ -78,7 +78,9 @@ def test_index_status_lists_sources_and_versions(tmp_path: Path) -> None:
     kb = tmp_path / "kb"
     kb.mkdir()
     (kb / "a.md").write_text("# A\n\n## B\n\nSome text.\n")
-    assert run_cli(data, "ingest", str(kb)).returncode == 0
+    ingested = run_cli(data, "ingest", str(kb))
+    assert ingested.returncode == 0
+    assert "Note: embedding 1/1 chunks" in ingested.stderr, "progress lines when not a tty"
     done = run_cli(data, "index", "status")
     assert done.returncode == 0, done.stderr
     assert f"folder {kb.resolve()}" in done.stdout
