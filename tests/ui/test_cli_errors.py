@@ -51,7 +51,7 @@ def test_an_empty_question_is_refused_before_any_model_library_loads(
     done = probe(tmp_path, *args, stdin=stdin)
     assert done.returncode == 1
     assert done.stderr.decode().strip() == (
-        "Error: The question is empty: pass it as an argument or on stdin."
+        "Error: Please type a question: it is empty (pass it as an argument or on stdin)."
     )
     assert done.stdout.decode().strip() == "LOADED:"
 

@@ -110,7 +110,9 @@ def question_text(question: str | None) -> str:
         text, replaced = clean_text(question)
     text = text.strip()
     if not text.replace("\ufffd", "").strip():
-        raise click.ClickException("The question is empty: pass it as an argument or on stdin.")
+        raise click.ClickException(
+            "Please type a question: it is empty (pass it as an argument or on stdin)."
+        )
     if replaced:
         note("the question held bytes that are not UTF-8; they were replaced by \ufffd.")
     return text
