@@ -41,6 +41,7 @@ from rag.pipeline.turn import Turn
 from rag.pipeline.watermarking import WatermarkStep
 from rag.prompting import PromptPlan
 from rag.protocols import InputGuardLike, OutputGuardLike
+from rag.provenance.memory import AnswerMemory
 from rag.settings import Settings, load_settings
 from rag.turnlog import TurnLog
 
@@ -60,6 +61,7 @@ class Assistant:
         output_guard: OutputGuardLike | None = None,
         turn_log: TurnLog | None = None,
         generation_lock: threading.Lock | None = None,
+        answer_memory: AnswerMemory | None = None,
     ) -> None:
         self.settings = settings
         self.embedder = embedder
@@ -67,6 +69,9 @@ class Assistant:
         self.input_guard = input_guard
         self.output_guard = output_guard
         self.turn_log = turn_log or TurnLog(settings.db_path)
+        if answer_memory is None and settings.provenance.enabled:
+            answer_memory = AnswerMemory(settings.db_path, settings.provenance, embedder)
+        self.answer_memory = answer_memory
         self.knowledge = KnowledgeBase(settings, embedder)
         answer = settings.answer
         self.grounding = GroundingChecker(embedder, answer.support_threshold, answer.tuning)
@@ -107,7 +112,7 @@ class Assistant:
         )
         self.finish_step = FinishStep(self.grounding, self.quote_step, watermark, answer)
         self.output_screen = screen
-        self.record_step = RecordStep(self.turn_log)
+        self.record_step = RecordStep(self.turn_log, answer_memory)
         self.arms: ArmRouter[Assistant] = ArmRouter(settings, self, self._arm_assistant)
 
     @classmethod
@@ -251,6 +256,7 @@ class Assistant:
             output_guard=self.output_guard,
             turn_log=self.turn_log,
             generation_lock=self._generation_lock if same_model else None,
+            answer_memory=self.answer_memory,
         )
         child.knowledge.reload()
         return child

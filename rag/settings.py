@@ -32,6 +32,7 @@ from rag.ab import ABConfig
 from rag.errors import ConfigError
 from rag.monitor_config import MonitorConfig
 from rag.paths import default_data_dir, default_kb_dir
+from rag.provenance.config import ProvenanceConfig
 from rag.setting_groups import (
     AnswerSettings,
     GenerationSettings,
@@ -107,6 +108,7 @@ class Settings(BaseSettings):
     safety: SafetyPolicy = Field(default_factory=SafetyPolicy)
     watermark: WatermarkConfig = Field(default_factory=WatermarkConfig)
     monitor: MonitorConfig = Field(default_factory=MonitorConfig)
+    provenance: ProvenanceConfig = Field(default_factory=ProvenanceConfig)
     ab: ABConfig = Field(default_factory=ABConfig)
     server: dict[str, Any] = Field(
         default_factory=dict,

@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+import logging
+
 from rag.answer import Answer
 from rag.pipeline.messages import INTERRUPTED
 from rag.pipeline.turn import Turn
+from rag.provenance.memory import AnswerMemory
 from rag.turnlog import TurnLog
+
+log = logging.getLogger(__name__)
 
 
 class RecordStep:
-    """Writes the finished (or interrupted) turn to the turn log."""
+    """Writes the finished (or interrupted) turn to the turn log, and remembers a shown
+    answer (keyed hashes and a vector, no text) so provenance can recognise it later."""
 
-    def __init__(self, turn_log: TurnLog) -> None:
+    def __init__(self, turn_log: TurnLog, memory: AnswerMemory | None = None) -> None:
         self.turn_log = turn_log
+        self.memory = memory
 
     def record(self, turn: Turn) -> Answer:
         """Log the turn; returns its Answer with `turn_id` and the total time set."""
@@ -25,6 +32,12 @@ class RecordStep:
             session_id=turn.session_id,
             arm=turn.arm,
         )
+        shown = not (answer.abstained or answer.refused) and answer.text.strip()
+        if self.memory is not None and shown and answer.turn_id is not None:
+            try:
+                self.memory.remember(answer.turn_id, answer.text)
+            except Exception:
+                log.exception("could not remember answer %s for provenance", answer.turn_id)
         return answer
 
     def record_interrupted(self, turn: Turn, why: str) -> Answer:
