@@ -6,9 +6,13 @@ import json
 import math
 from pathlib import Path
 
+import pytest
+
 from eval.bench.pipeline import run
 from rag.settings import load_settings
 from tests.conftest import COURSE_KB
+
+pytestmark = pytest.mark.slow
 
 
 def test_the_pipeline_bench_measures_every_figure(tmp_path: Path) -> None:

@@ -9,6 +9,7 @@ from rag import Assistant
 from rag.errors import IndexCorrupt, InvalidQuestion, ModelLoadError
 from rag.events import FinalEvent, QuoteEvent, TokenEvent
 from rag.generation import LlamaCppGenerator
+from tests.real_models import RealModels
 
 pytestmark = pytest.mark.slow
 
@@ -21,7 +22,7 @@ def test_answers_from_the_course_with_aligned_citations(real_assistant: Assistan
     assert "gradual" in answer.text.lower() or "distribution" in answer.text.lower()
     for citation in answer.citations:
         assert f"[{citation.n}]" in answer.text
-    assert answer.usage.prompt_tokens <= real_assistant.settings.prompt_budget_tokens
+    assert answer.usage.prompt_tokens <= real_assistant.settings.answer.prompt_budget_tokens
     assert answer.timings.total_s >= answer.timings.generation_s > 0
     assert answer.generated_token_ids and answer.usage.completion_tokens > 0
 
@@ -85,16 +86,17 @@ def test_missing_or_corrupt_model_file(tmp_path: Path) -> None:
         LlamaCppGenerator(broken)
 
 
-def test_corrupt_index_on_disk_is_reported_with_the_fix(tmp_path: Path) -> None:
+def test_corrupt_index_on_disk_is_reported_with_the_fix(
+    tmp_path: Path, real_models: RealModels
+) -> None:
     kb = tmp_path / "kb"
     kb.mkdir()
     (kb / "note.md").write_text("# Note\n\n## Drift\n\nInputs change over time.\n")
-    settings = {"data_dir": tmp_path / "data", "kb_paths": [kb]}
-    Assistant.from_settings(**settings)
+    real_models.assistant(data_dir=tmp_path / "data", kb_paths=[kb])
     version = next((tmp_path / "data" / "index").glob("v-*"))
     (version / "faiss.index").write_bytes(b"not faiss")
     with pytest.raises(IndexCorrupt, match="coursebot ingest --rebuild"):
-        Assistant.from_settings(**settings)
+        real_models.assistant(data_dir=tmp_path / "data", kb_paths=[kb])
 
 
 def test_cli_ingest_and_ask(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

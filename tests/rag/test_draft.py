@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from rag.answer import Timings
 from rag.draft import DraftScreen
 from rag.pipeline.screening import OutputScreen
@@ -23,6 +25,7 @@ def test_refused_sentences_are_withheld_and_counted() -> None:
     assert screen.withheld == 1
 
 
+@pytest.mark.slow  # the real output guard loads MiniLM
 def test_the_real_output_guard_withholds_harm_and_redacts_pii() -> None:
     output = OutputScreen(OutputGuard())
     screen = DraftScreen(lambda s: output.screen(s, Timings()).shown)

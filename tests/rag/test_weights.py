@@ -28,6 +28,7 @@ def test_the_bundled_model_is_converted_once_and_reused(tmp_path: Path) -> None:
     assert [p.name for p in tmp_path.iterdir()] == [copy.name], "no partial files left"
 
 
+@pytest.mark.slow  # loads the GGUF
 def test_the_copy_generates_like_the_original(tmp_path: Path) -> None:
     source = bundled_llm_path()
     copy = weights_to_load(source, tmp_path, "q8_0")
@@ -68,6 +69,7 @@ def test_an_unwritable_cache_falls_back_to_the_original(tmp_path: Path) -> None:
     assert weights_to_load(source, blocker, "q8_0") == source
 
 
+@pytest.mark.slow  # loads the GGUF
 def test_a_damaged_copy_is_replaced_by_the_original_and_removed(tmp_path: Path) -> None:
     settings = Settings(data_dir=tmp_path)
     copy = weights_to_load(bundled_llm_path(), tmp_path / "models", "q8_0")

@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from rag.settings import Settings, load_settings
+from tests.real_models import COURSE_KB, RealModels
 from tests.ui.ui_fakes import FakeAssistant
 from tests.ui.ui_launch import serve
 from ui.holder import AssistantHolder
-
-REPO = Path(__file__).resolve().parents[2]
-COURSE_KB = REPO / "kb"
 
 
 @pytest.fixture
@@ -30,23 +27,18 @@ def fake_holder(settings: Settings) -> AssistantHolder:
 
 
 @pytest.fixture(scope="session")
-def real_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("real-assistant")
-
-
-@pytest.fixture(scope="session")
-def real_holder(real_data_dir: Path) -> Iterator[AssistantHolder]:
-    """The real rag.Assistant over the course kb, built once per session."""
-    os.environ["HF_HUB_OFFLINE"] = "1"
-    from rag import Assistant
-
-    settings = load_settings(
-        data_dir=real_data_dir, kb_paths=[COURSE_KB], generation={"max_answer_tokens": 96}
+def real_holder(
+    real_models: RealModels, tmp_path_factory: pytest.TempPathFactory
+) -> AssistantHolder:
+    """The real assistant as the web app holds it: the session's loaded models, shorter
+    answers, and its own copy of the course index (the app's tests upload documents)."""
+    bot = real_models.assistant(
+        data_dir=tmp_path_factory.mktemp("real-ui"), generation={"max_answer_tokens": 96}
     )
-    holder = AssistantHolder(settings, lambda s: Assistant.from_settings(s))
-    assert holder.wait(300), "the real assistant did not load"
+    holder = AssistantHolder(bot.settings, lambda _settings: bot)
+    assert holder.wait(60), "the real assistant did not load"
     holder.get()
-    yield holder
+    return holder
 
 
 @pytest.fixture(scope="module")

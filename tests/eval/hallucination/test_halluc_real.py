@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import copy
 import json
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -13,6 +11,7 @@ from eval.hallucination.calibration import calibrate, load_labels
 from eval.hallucination.evaluate import DEFAULT_QUESTIONS, evaluate
 from eval.hallucination.questions import load_questions
 from eval.hallucination.verifier import ClaimVerifier
+from tests.real_models import RealModels
 
 pytestmark = pytest.mark.slow
 
@@ -20,24 +19,22 @@ IDS = ["a64", "u03", "u04"]  # data drift; capital of Australia; sourdough bread
 
 
 def test_real_assistant_without_abstention_and_grounding_scores_worse(
-    tmp_path: Path, real_assistant: Any
+    tmp_path: Path, real_models: RealModels
 ) -> None:
-    from rag.embeddings import SentenceTransformerEmbedder
-    from rag.paths import bundled_embedding_path
-
     questions = [q for q in load_questions(DEFAULT_QUESTIONS) if q.id in IDS]
-    verifier = ClaimVerifier(SentenceTransformerEmbedder(bundled_embedding_path()))
+    verifier = ClaimVerifier(real_models.course.embedder)  # the loaded MiniLM
     calibration = calibrate(
         verifier,
         load_labels(Path(DEFAULT_QUESTIONS).parent / "verifier_labels.jsonl")[::5],
         folds=3,
     )
     runs = {}
-    ablated_bot = copy.copy(real_assistant)  # same loaded models, its own settings object
-    ablated_bot.settings = real_assistant.settings.model_copy(
-        update={"min_dense_score": -1.0, "min_passage_score": -1.0, "grounding": "off"}
+    ablated_bot = real_models.assistant(
+        retrieval={"min_dense_score": -1.0, "min_passage_score": -1.0},
+        answer={"grounding": "off"},
     )
-    for name, assistant in {"default": real_assistant, "no-abstention": ablated_bot}.items():
+    bots = {"default": real_models.course, "no-abstention": ablated_bot}
+    for name, assistant in bots.items():
         info = {
             "name": name,
             "started_at": "t",
