@@ -8,10 +8,10 @@ A sentence ends at ".", "!" or "?" (closing quotes or brackets may follow) when
 whitespace and then a capital letter, a digit or an opening quote follow. A period does
 not end a sentence after an abbreviation ("e.g.", "Mr.", "U.S."), an initial ("J. Smith"),
 an ellipsis, or "Fig."/"Eq."/"No." before a number. Decimals, versions, URLs and e-mail
-addresses hold no whitespace and are never cut. A blank line, a list item or a heading
-always starts a new piece, and so does a line break before a capital letter (a heading
-line or a line without final punctuation). A line break before a lower-case word is a
-wrapped line of the same sentence.
+addresses hold no whitespace and are never cut. A blank line, a list item, a heading or
+a table row always starts a new piece, and so does a line break before a capital letter
+(a heading line or a line without final punctuation). A line break before a lower-case
+word is a wrapped line of the same sentence.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ _INITIAL = re.compile(r"[A-Z]\.")
 _CLOSERS = "\"'”’)]*_"
 _OPENERS = "\"'“‘([*_"
 _WHITESPACE = re.compile(r"\s+")
-_LIST_ITEM = re.compile(r"(?:[-*•+]|\d{1,3}[.)])[ \t]|#{1,6}\s")
+_LIST_ITEM = re.compile(r"(?:[-*•+]|\d{1,3}[.)])[ \t]|#{1,6}\s|\|")
 _NUMBERING = re.compile(r"\d{1,3}[.)]")
 _LIST_MARKER = re.compile(r"^\s*(?:[-*•+]|\d{1,3}[.)])\s+")
 

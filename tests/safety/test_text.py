@@ -44,6 +44,7 @@ def test_kept_together(text: str) -> None:
         ("A list:\n- one\n- two\n1. three", ["A list:", "- one", "- two", "1. three"]),
         ("1. Pick one. 2. Go.", ["1. Pick one.", "2. Go."]),
         ("# Title\n## Sub\nBody.", ["# Title", "## Sub", "Body."]),
+        ("| a | b |\n|---|---|\n| 1 | 2 |", ["| a | b |", "|---|---|", "| 1 | 2 |"]),
         ("a wrapped\nline ends here. Next.", ["a wrapped\nline ends here.", "Next."]),
         ("lower. case follows", ["lower. case follows"]),
         ("  \n ", []),
