@@ -43,12 +43,19 @@ def encodings() -> dict[str, Callable[[str], str]]:
 
 
 def labelled_families(split: Split, path: Path = LABELLED) -> dict[str, list[EvalItem]]:
-    """The split's items by family, then encoded copies of its plain harmful requests."""
+    """The split's items by family, then encoded copies of its plain harmful requests.
+
+    A family written on both sides (a harmful and a benign file of one name) is reported
+    as two families, so each family is all harmful or all benign."""
     families: dict[str, list[EvalItem]] = {}
     items = load_items(path, split)
+    both = {i.family for i in items if i.harmful} & {i.family for i in items if not i.harmful}
     for item in items:
-        families.setdefault(item.family, []).append(
-            EvalItem(text=item.text, family=item.family, harmful=item.harmful)
+        name = item.family
+        if name in both:
+            name = f"{name} ({'harmful' if item.harmful else 'benign'})"
+        families.setdefault(name, []).append(
+            EvalItem(text=item.text, family=name, harmful=item.harmful)
         )
     sources = [item.text for item in items if item.harmful and item.family in ENCODED_SOURCES]
     for name, encode in encodings().items():
