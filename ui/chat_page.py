@@ -18,6 +18,7 @@ import gradio as gr
 
 from rag.answer import Answer
 from rag.errors import CoursebotError
+from safety.errors import SafetyError
 from ui.feedback import record_feedback
 from ui.holder import AssistantHolder, StillLoading
 from ui.render import answer_json, answer_markdown, draft_markdown
@@ -101,7 +102,7 @@ class ChatHandlers:
                     yield messages, "", questions, turn_ids, "Generating…"
                 elif event.kind == "final":
                     answer = event.answer
-        except CoursebotError as exc:
+        except (CoursebotError, SafetyError) as exc:
             messages[-1] = _message("assistant", f"**Could not answer:** {exc}")
             yield messages, "", questions, turn_ids, "That question could not be answered."
             return

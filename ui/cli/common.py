@@ -152,9 +152,9 @@ def quiet_libraries() -> Iterator[None]:
 def friendly_errors(func: Callable[P, R]) -> Callable[P, R]:
     """Turn errors into one line on stderr and an exit code (see the module docstring).
 
-    coursebot's typed errors carry their own advice; an OSError (disk full, no
-    permission) names the file; anything else is a bug, shown in one line unless
-    `--verbose` asks for the traceback.
+    coursebot's typed errors (rag's CoursebotError, safety's SafetyError) carry their own
+    advice; an OSError (disk full, no permission) names the file; anything else is a bug,
+    shown in one line unless `--verbose` asks for the traceback.
     """
 
     @functools.wraps(func)
@@ -168,8 +168,11 @@ def friendly_errors(func: Callable[P, R]) -> Callable[P, R]:
             raise click.exceptions.Exit(EXIT_INTERRUPTED) from None
         except Exception as exc:
             from rag.errors import CoursebotError
+            from safety.errors import SafetyError
 
-            if isinstance(exc, CoursebotError):
+            # safety/ cannot import rag/, so its errors are not CoursebotErrors; both
+            # carry their own advice
+            if isinstance(exc, CoursebotError | SafetyError):
                 raise click.ClickException(str(exc)) from exc
             if isinstance(exc, OSError):
                 where = f" ({exc.filename})" if exc.filename else ""
