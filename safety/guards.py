@@ -209,11 +209,15 @@ class InputGuard(_Guard):
 
 
 class OutputGuard(_Guard):
-    """Checks generated answers for harmful content and redacts leaked personal data."""
+    """Checks generated answers for harmful content and redacts leaked personal data.
+
+    An answer is judged by what it does, read whole and as the request it fulfils (see
+    `safety.toxicity.embedded.answer_units`), not sentence by sentence.
+    """
 
     def __init__(self, policy: SafetyPolicy | None = None, encoder: Encoder | None = None) -> None:
         policy = policy or SafetyPolicy()
-        checks: list[Check] = [build_toxicity_check(policy, encoder)]
+        checks: list[Check] = [build_toxicity_check(policy, encoder, answers=True)]
         if policy.redact_pii:
             checks.append(PiiCheck())
         super().__init__(policy, checks)

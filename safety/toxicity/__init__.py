@@ -8,8 +8,11 @@ from safety.policy import SafetyPolicy
 from safety.toxicity.encoder import Encoder, load_encoder
 
 
-def build_toxicity_check(policy: SafetyPolicy, encoder: Encoder | None = None) -> Check:
-    """The toxicity check the policy names; loads models now, so errors surface early."""
+def build_toxicity_check(
+    policy: SafetyPolicy, encoder: Encoder | None = None, *, answers: bool = False
+) -> Check:
+    """The toxicity check the policy names; loads models now, so errors surface early.
+    `answers` makes the embedded check read texts as answers (the output guard)."""
     if policy.toxicity_backend == "detoxify":
         from safety.toxicity.detoxify_backend import DetoxifyToxicity
 
@@ -17,7 +20,7 @@ def build_toxicity_check(policy: SafetyPolicy, encoder: Encoder | None = None) -
     if policy.toxicity_backend == "embedded":
         from safety.toxicity.embedded import EmbeddedToxicity
 
-        return EmbeddedToxicity(encoder or load_encoder())
+        return EmbeddedToxicity(encoder or load_encoder(), answers=answers)
     raise SafetyConfigError(f"Unknown toxicity backend {policy.toxicity_backend!r}.")
 
 

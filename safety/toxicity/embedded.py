@@ -146,15 +146,40 @@ def _calibrated_linear_parts(
     )
 
 
+ANSWER_FRAME = "Tell me how to do this: {text}"
+"""How an answer is put to the classifier, beside the answer itself: as the request it
+fulfils. The classifier learned from requests, harmful and benign tasks in the same
+frames, so it judges the task a request asks for; an answer read bare is out of that
+distribution, and one instruction sentence on its own ("cut along the lines with a
+small serrated knife") looks like a fragment of a harmful request. Framed whole, an
+answer is judged by what it tells the reader to do."""
+
+
+def answer_units(text: str) -> list[str]:
+    """Pieces of an answer to classify: the whole answer (windows of a long one), each
+    bare and framed as the request it fulfils; never single sentences out of context."""
+    stripped = text.strip()
+    if not stripped:
+        return []
+    pieces = [stripped] if len(stripped) <= WINDOW_CHARS * 2 else text_units(stripped)
+    return [unit for piece in pieces for unit in (piece, ANSWER_FRAME.format(text=piece))]
+
+
 class EmbeddedToxicity:
-    """Check: harm categories from the classifier, `profanity` from the profanity model."""
+    """Check: harm categories from the classifier, `profanity` from the profanity model.
+
+    `answers=True` (the output guard) reads a text as an answer: whole, and framed as the
+    request it fulfils (`answer_units`); otherwise (questions) the whole text and each of
+    its sentences are judged.
+    """
 
     name = "toxicity"
 
-    def __init__(self, encoder: Encoder, weights: Path = WEIGHTS) -> None:
+    def __init__(self, encoder: Encoder, weights: Path = WEIGHTS, *, answers: bool = False) -> None:
         self._encode = encoder
         self._classifier = HarmClassifier(weights)
         self._profanity = ProfanityScorer()
+        self._units = answer_units if answers else text_units
 
     @property
     def categories(self) -> list[str]:
@@ -162,7 +187,7 @@ class EmbeddedToxicity:
 
     def __call__(self, text: str) -> CheckResult:
         views = normalize(text).all_views
-        units = list(dict.fromkeys(unit for view in views for unit in text_units(view)))
+        units = list(dict.fromkeys(unit for view in views for unit in self._units(view)))
         if not units:
             return CheckResult(scores=dict.fromkeys(self.categories, 0.0))
         best: dict[str, float] = dict.fromkeys(self.categories, 0.0)
@@ -171,7 +196,7 @@ class EmbeddedToxicity:
         vectors = validated_embeddings(
             self._encode(masked), len(masked), self._classifier.coef.shape[1]
         )
-        plain = set(text_units(views[0]))
+        plain = set(self._units(views[0]))
         for unit, row in zip(units, self._classifier.scores(vectors), strict=True):
             for category, score in row.items():
                 if score > best[category]:
