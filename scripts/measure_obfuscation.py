@@ -73,12 +73,14 @@ def main() -> None:
     parser.add_argument("--split", choices=["dev", "test", "all"], default="dev")
     parser.add_argument("--advbench", type=Path, default=None, help="advbench.jsonl to measure")
     parser.add_argument("--limit", type=int, default=100, help="AdvBench items per encoding")
+    parser.add_argument(
+        "--baseline", action="store_true", help="Also measure the guard without decoding."
+    )
     args = parser.parse_args()
     encoder = load_encoder()
-    guards = {
-        "decoded": InputGuard(SafetyPolicy(), encoder=encoder),
-        "not decoded": InputGuard(SafetyPolicy(deobfuscate=False), encoder=encoder),
-    }
+    guards = {"decoded": InputGuard(SafetyPolicy(), encoder=encoder)}
+    if args.baseline:
+        guards["not decoded"] = InputGuard(SafetyPolicy(deobfuscate=False), encoder=encoder)
     sets = {f"own harmful ({args.split})": load("harmful_requests.jsonl", args.split)}
     if args.advbench is not None:
         rows = [json.loads(line) for line in args.advbench.read_text().splitlines() if line]
@@ -86,12 +88,12 @@ def main() -> None:
     results: dict[str, dict[str, dict[str, float]]] = {}
     for set_name, texts in sets.items():
         print(f"\n{set_name}: refused, n={len(texts)} per encoding")
-        print(f"  {'encoding':22} {'decoded':>8} {'not decoded':>12}")
+        print(f"  {'encoding':22} " + " ".join(f"{name:>12}" for name in guards))
         for encoding, encode in ENCODINGS.items():
             encoded = [encode(text) for text in texts]
             rates = {name: refused(g, encoded) / len(encoded) for name, g in guards.items()}
             results.setdefault(set_name, {})[encoding] = rates
-            print(f"  {encoding:22} {rates['decoded']:8.0%} {rates['not decoded']:12.0%}")
+            print(f"  {encoding:22} " + " ".join(f"{rate:12.0%}" for rate in rates.values()))
     benign = load("benign_code_questions.jsonl", args.split)
     print(f"\nown benign questions with code, hashes, encodings ({args.split}), n={len(benign)}")
     for name, guard in guards.items():
