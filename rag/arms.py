@@ -64,3 +64,15 @@ class ArmRouter(Generic[Target]):
             if arm not in self._targets:
                 self._targets[arm] = self.build(arm_settings(self.settings, arm))
             return arm, self._targets[arm]
+
+    def close(self) -> None:
+        """Close the assignment log (the arms' own targets are closed by their owner)."""
+        with self._lock:
+            if self._assignments is not None:
+                self._assignments.close()
+                self._assignments = None
+
+    def targets(self) -> list[Target]:
+        """The arm targets built so far (not the control)."""
+        with self._lock:
+            return list(self._targets.values())

@@ -244,6 +244,13 @@ class Assistant:
         self.finish_step.finish(turn)
         self.output_screen.screen_answer(turn)
 
+    def close(self) -> None:
+        """Close the databases (turn log, answer memory, A/B assignments); for shutdown."""
+        self.arms.close()
+        if self.answer_memory is not None:
+            self.answer_memory.close()
+        self.turn_log.close()
+
     def _arm_assistant(self, settings: Settings) -> Assistant:
         """The assistant of an A/B arm: same index, embedder, guards and turn log; the same
         loaded model (and its lock) unless the arm loads another."""

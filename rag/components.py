@@ -74,7 +74,7 @@ def make_generator(settings: Settings) -> LlamaCppGenerator:
 def make_ingestor(settings: Settings, embedder: Embedder) -> Ingestor:
     """The ingestor that keeps the settings' index in step with the documents."""
     return Ingestor(
-        IndexStore(settings.index_dir),
+        IndexStore(settings.index_dir, keep_versions=settings.index.keep_versions),
         embedder,
         settings.index.chunking,
         max_file_bytes=settings.index.max_file_bytes,

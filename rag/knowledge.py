@@ -27,7 +27,7 @@ class KnowledgeBase:
     def __init__(self, settings: Settings, embedder: Embedder) -> None:
         self.settings = settings
         self.embedder = embedder
-        self.store = IndexStore(settings.index_dir)
+        self.store = IndexStore(settings.index_dir, keep_versions=settings.index.keep_versions)
         self._retriever: HybridRetriever | None = None
         self._ingest_lock = threading.Lock()
 

@@ -78,6 +78,9 @@ class IndexSettings(Group):
     chunk_max_chars: int = Field(900, ge=200)
     chunk_overlap_chars: int = Field(120, ge=0)
     max_file_bytes: int = Field(50_000_000, ge=1, description="Larger files are skipped.")
+    keep_versions: int = Field(
+        3, ge=1, description="Complete index versions kept on disk, for recovery and rollback."
+    )
 
     @field_validator("embedding_path", mode="after")
     @classmethod

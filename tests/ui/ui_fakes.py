@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from rag.answer import Answer, Citation, SafetyReport, SentenceCheck, Timings
+from rag.answer import Answer, Citation, SafetyReport, SentenceCheck, Timings, WatermarkReport
 from rag.documents import load_document
 from rag.errors import DocumentError, GenerationError
 from rag.ingest import FileReport, IngestReport
@@ -82,7 +82,17 @@ class FakeAssistant:
                 ),
                 SentenceCheck(text="It was invented in 1850.", supported=False, score=0.1),
             ],
-            watermark={"verdict": "watermarked", "z": 4.8, "p_value": 1e-6},
+            watermark=WatermarkReport(
+                verdict="watermarked",
+                z=4.8,
+                p_value=1e-6,
+                threshold=4.0,
+                scored_tokens=60,
+                green_tokens=40,
+                green_fraction=0.667,
+                gamma=0.25,
+                total_tokens=64,
+            ),
             timings=Timings(total_s=1.2, first_token_s=0.2),
         )
 

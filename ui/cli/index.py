@@ -5,10 +5,14 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 import click
 
 from ui.cli.common import friendly_errors, settings_from
+
+if TYPE_CHECKING:
+    from rag.index import IndexStore
 
 
 def _when(ts: float) -> str:
@@ -28,9 +32,7 @@ def status(ctx: click.Context, as_json: bool) -> None:
     """List the index's sources, its versions and whether each verifies."""
     from pathlib import Path
 
-    from rag.index import IndexStore
-
-    store = IndexStore(settings_from(ctx).index_dir)
+    store = _store(ctx)
     versions = store.versions()
     sources = store.known_sources()
     pointer = store.pointer()
@@ -71,8 +73,14 @@ def status(ctx: click.Context, as_json: bool) -> None:
 @friendly_errors
 def rollback(ctx: click.Context) -> None:
     """Make the previous intact version the live index (the newer one is kept)."""
-    from rag.index import IndexStore
 
-    store = IndexStore(settings_from(ctx).index_dir)
+    store = _store(ctx)
     name = store.rollback()
     click.echo(f"The index is now at {name}. `coursebot ingest` brings it up to date again.")
+
+
+def _store(ctx: click.Context) -> IndexStore:
+    from rag.index import IndexStore
+
+    settings = settings_from(ctx)
+    return IndexStore(settings.index_dir, keep_versions=settings.index.keep_versions)
