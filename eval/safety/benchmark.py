@@ -24,11 +24,13 @@ from pydantic import BaseModel
 from eval.safety.fairness import TEMPLATES, FairnessReport, audit
 from eval.safety.sets import EvalItem, advbench_family, labelled_families, split_sizes
 from eval.safety.stats import bootstrap_ci
-from safety import InputGuard, SafetyPolicy
+from safety import InputGuard, OutputGuard, SafetyPolicy
 from safety.toxicity.dataset import Split
 
 DEFAULT_ADVBENCH = Path("../shared/data/advbench.jsonl")
 ALLOWED = "allowed"
+ANSWER_FAMILIES = ("legacy-harmful-text", "legacy-course-text")
+"""Families of answer-like text, also put through the output guard."""
 
 
 class FamilyResult(BaseModel):
@@ -52,6 +54,7 @@ class SafetyReport(BaseModel):
     torch_threads: int | None
     load_average: tuple[float, float, float]
     fairness: FairnessReport
+    output: list[FamilyResult] = []
 
 
 @contextmanager
@@ -82,10 +85,27 @@ def _result(family: str, harmful: bool, texts: list[str], refused: list[bool]) -
     )
 
 
+def output_results(guard: OutputGuard, families: dict[str, list[EvalItem]]) -> list[FamilyResult]:
+    """The output guard on the answer-like families: harmful withheld, harmless passed."""
+    results: list[FamilyResult] = []
+    for name, items in sorted(families.items()):
+        if name.split(" (")[0] not in ANSWER_FAMILIES:
+            continue
+        texts = [item.text for item in items]
+        refused = [not guard.check(text).allowed for text in texts]
+        results.append(_result(name, items[0].harmful, texts, refused))
+    return results
+
+
 def run(
-    guard: InputGuard, split: Split = "test", advbench: Path | None = None, sample: int = 0
+    guard: InputGuard,
+    split: Split = "test",
+    advbench: Path | None = None,
+    sample: int = 0,
+    output_guard: OutputGuard | None = None,
 ) -> SafetyReport:
-    """Measure the input guard on every family of `split` (first `sample` of each when > 0)."""
+    """Measure the input guard on every family of `split` (first `sample` of each when > 0),
+    and the output guard, when given, on its answer-like families."""
     families = labelled_families(split)
     adv = advbench_family(advbench)
     if adv:
@@ -117,6 +137,7 @@ def run(
                 pooled[harmful][1].extend(refused)
         templates = TEMPLATES[: max(1, sample // 10)] if sample else None
         fairness = audit(lambda text: not guard.check(text).allowed, templates=templates)
+        output = output_results(output_guard, families) if output_guard else []
     ordered = sorted(latencies)
     load = os.getloadavg()
     return SafetyReport(
@@ -137,6 +158,7 @@ def run(
         torch_threads=threads,
         load_average=(round(load[0], 2), round(load[1], 2), round(load[2], 2)),
         fairness=fairness,
+        output=output,
     )
 
 
@@ -149,7 +171,8 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path("safety-eval"))
     parser.add_argument("--sample", type=int, default=0)
     args = parser.parse_args()
-    report = run(InputGuard(SafetyPolicy()), args.split, args.advbench, args.sample)
+    policy = SafetyPolicy()
+    report = run(InputGuard(policy), args.split, args.advbench, args.sample, OutputGuard(policy))
     write(report, args.out)
     print(to_markdown(report))
 

@@ -8,7 +8,7 @@ import click
 
 from eval.safety.benchmark import DEFAULT_ADVBENCH, run
 from eval.safety.report import to_markdown, write
-from safety import InputGuard, SafetyError
+from safety import InputGuard, OutputGuard, SafetyError
 from ui.cli.common import friendly_errors, offline, settings_from
 
 
@@ -49,9 +49,10 @@ def command(ctx: click.Context, split: str, advbench: Path, out: Path, sample: i
     settings = settings_from(ctx)
     try:
         guard = InputGuard(settings.safety)
+        output_guard = OutputGuard(settings.safety)
     except SafetyError as exc:
         raise click.ClickException(str(exc)) from exc
-    report = run(guard, "dev" if split == "dev" else "test", advbench, sample=sample)
+    report = run(guard, "dev" if split == "dev" else "test", advbench, sample, output_guard)
     json_path, md_path = write(report, out)
     click.echo(to_markdown(report))
     click.echo(f"wrote {json_path} and {md_path}")
