@@ -10,6 +10,8 @@ class ProvenanceConfig(BaseModel):
 
     The answer memory keeps, per shown answer, only keyed hashes of its word shingles and
     one embedding vector (no text), with the turn id and date, for `retention_days`.
+    The three answer_* thresholds were chosen on the dev split of the provenance
+    benchmark (`python -m eval.watermark.provenance`, see docs/watermark.md).
     """
 
     model_config = ConfigDict(extra="forbid")
@@ -20,13 +22,13 @@ class ProvenanceConfig(BaseModel):
     quote_min_words: int = Field(8, ge=2, description="Shortest stretch reported as a quote.")
     quote_max_gap: int = Field(3, ge=0, description="Edited words bridged inside a quote.")
     answer_min_shingles: int = Field(
-        4, ge=1, description="Shingles not in the documents that an exact answer match needs."
+        3, ge=1, description="Shingles not in the documents that an exact answer match needs."
     )
     answer_min_similarity: float = Field(
-        0.90, ge=0.0, le=1.0, description="Cosine to a remembered answer for a paraphrase match."
+        0.80, ge=0.0, le=1.0, description="Cosine to a remembered answer for a paraphrase match."
     )
     answer_margin: float = Field(
-        0.04,
+        0.02,
         ge=0.0,
         le=1.0,
         description="How much closer to the answer than to any document passage a paraphrase "
