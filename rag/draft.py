@@ -13,8 +13,13 @@ from collections.abc import Callable
 
 from safety.text import split_complete
 
-Screen = Callable[[str], "str | None"]
-"""Returns the sentence as it may be shown, or None to withhold it."""
+Screen = Callable[[str, str], "str | None"]
+"""(sentence, the sentences shown just before it) -> the sentence as it may be shown, or
+None to withhold it. The context lets a guard read an instruction in its place: one
+sentence alone ("carve the bowl with a hook knife") can read like part of a harmful
+request."""
+
+CONTEXT_SENTENCES = 2
 
 
 class DraftScreen:
@@ -58,7 +63,8 @@ class DraftScreen:
     def _release(self, sentence: str) -> str | None:
         if not sentence.strip():
             return None
-        passed = self._screen(sentence.strip())
+        context = " ".join(self._shown[-CONTEXT_SENTENCES:])
+        passed = self._screen(sentence.strip(), context)
         if passed is None:
             self.withheld += 1
         else:

@@ -43,7 +43,7 @@ class GenerateStep:
         assert turn.plan is not None, "plan the prompt before generating"
         timings = turn.timings
         processor = self.watermark.processor()
-        screen = DraftScreen(lambda s: self.screen.screen(s, timings).shown)
+        screen = DraftScreen(lambda s, context: self.screen.screen(s, timings, context).shown)
         started = time.perf_counter()
         with self.lock:
             generation = self.generator.stream(

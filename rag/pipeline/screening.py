@@ -29,16 +29,26 @@ class OutputScreen:
     def __init__(self, guard: OutputGuardLike | None) -> None:
         self.guard = guard
 
-    def screen(self, text: str, timings: Timings) -> Screened:
-        """What of `text` may be shown, timed as safety work."""
+    def screen(self, text: str, timings: Timings, context: str = "") -> Screened:
+        """What of `text` may be shown, timed as safety work.
+
+        With `context` (the text shown just before), the guard judges the two together;
+        only when it asks to redact is `text` checked alone, for its own redacted form.
+        """
         if self.guard is None:
             return Screened(shown=text)
+        judged = f"{context} {text}" if context else text
         with timed(timings, "safety_s"):
-            verdict = self.guard.check(text)
+            verdict = self.guard.check(judged)
         if not verdict.allowed:
             return Screened(shown=None, verdict=verdict)
-        shown = verdict.text if verdict.action == "redact" and verdict.text else text
-        return Screened(shown=shown, verdict=verdict)
+        if verdict.action != "redact":
+            return Screened(shown=text, verdict=verdict)
+        if context:
+            with timed(timings, "safety_s"):
+                alone = self.guard.check(text)
+            return Screened(shown=alone.text or text if alone.allowed else None, verdict=verdict)
+        return Screened(shown=verdict.text or text, verdict=verdict)
 
     def screen_answer(self, turn: Turn) -> None:
         """Screen the final answer: withhold it, redact it, or leave it (abstentions pass)."""

@@ -11,7 +11,7 @@ from safety import OutputGuard
 
 
 def test_nothing_is_shown_before_a_sentence_is_complete() -> None:
-    screen = DraftScreen(lambda s: s)
+    screen = DraftScreen(lambda s, _: s)
     assert screen.feed("Data drift is") == ""
     assert screen.feed(" a change in inputs.") == "", "the end of the text may not be the end"
     assert screen.feed(" It degrades") == "Data drift is a change in inputs."
@@ -19,7 +19,7 @@ def test_nothing_is_shown_before_a_sentence_is_complete() -> None:
 
 
 def test_refused_sentences_are_withheld_and_counted() -> None:
-    screen = DraftScreen(lambda s: None if "bad" in s else s)
+    screen = DraftScreen(lambda s, _: None if "bad" in s else s)
     screen.feed("A good one. A bad one. Another good one. ")
     assert screen.shown == "A good one. Another good one."
     assert screen.withheld == 1
@@ -28,7 +28,7 @@ def test_refused_sentences_are_withheld_and_counted() -> None:
 @pytest.mark.slow  # the real output guard loads MiniLM
 def test_the_real_output_guard_withholds_harm_and_redacts_pii() -> None:
     output = OutputScreen(OutputGuard())
-    screen = DraftScreen(lambda s: output.screen(s, Timings()).shown)
+    screen = DraftScreen(lambda s, c: output.screen(s, Timings(), c).shown)
     screen.feed("Monitoring compares live inputs with training data. ")
     screen.feed("Write to jane.doe@example.com for the slides. ")
     screen.feed("You should kill yourself, you worthless idiot. ")
@@ -38,7 +38,14 @@ def test_the_real_output_guard_withholds_harm_and_redacts_pii() -> None:
 
 
 def test_feed_sentences_returns_only_what_passed() -> None:
-    screen = DraftScreen(lambda s: None if "bad" in s else s.upper())
+    screen = DraftScreen(lambda s, _: None if "bad" in s else s.upper())
     assert screen.feed_sentences("One good. One bad") == ["ONE GOOD."]
     assert screen.feed_sentences(". Two good. ") == ["TWO GOOD."]
     assert screen.withheld == 1
+
+
+def test_each_sentence_is_judged_with_the_ones_shown_before_it() -> None:
+    seen: list[tuple[str, str]] = []
+    screen = DraftScreen(lambda s, context: seen.append((s, context)) or s)
+    screen.feed("One. Two. Three. Four. ")
+    assert seen[0] == ("One.", "") and seen[3] == ("Four.", "Two. Three.")
