@@ -1,6 +1,6 @@
 """`coursebot eval safety`: the input guard per attack family and per benign family.
 
-    python -m eval.safety.benchmark --split test --advbench ../shared/data/advbench.jsonl
+    coursebot eval safety --split test --out DIR
 
 Each family of one split of the labelled set (test by default; dev for tuning) goes
 through `InputGuard.check` on one torch thread. Harmful families report the share
@@ -11,7 +11,6 @@ family; the fairness audit runs on its own templates.
 
 from __future__ import annotations
 
-import argparse
 import os
 import statistics
 from collections import Counter
@@ -24,10 +23,11 @@ from pydantic import BaseModel
 from eval.safety.fairness import TEMPLATES, FairnessReport, audit
 from eval.safety.sets import EvalItem, advbench_family, labelled_families, split_sizes
 from eval.safety.stats import bootstrap_ci
-from safety import InputGuard, OutputGuard, SafetyPolicy
+from safety import InputGuard, OutputGuard
 from safety.toxicity.dataset import Split
 
-DEFAULT_ADVBENCH = Path("../shared/data/advbench.jsonl")
+DEFAULT_ADVBENCH = Path(__file__).resolve().parents[3] / "shared" / "data" / "advbench.jsonl"
+"""AdvBench in the project's shared data folder, beside the repository (measuring only)."""
 ALLOWED = "allowed"
 ANSWER_FAMILIES = ("legacy-harmful-text", "legacy-course-text")
 """Families of answer-like text, also put through the output guard."""
@@ -160,22 +160,3 @@ def run(
         fairness=fairness,
         output=output,
     )
-
-
-def main() -> None:
-    from eval.safety.report import to_markdown, write
-
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--split", choices=["dev", "test"], default="test")
-    parser.add_argument("--advbench", type=Path, default=DEFAULT_ADVBENCH)
-    parser.add_argument("--out", type=Path, default=Path("safety-eval"))
-    parser.add_argument("--sample", type=int, default=0)
-    args = parser.parse_args()
-    policy = SafetyPolicy()
-    report = run(InputGuard(policy), args.split, args.advbench, args.sample, OutputGuard(policy))
-    write(report, args.out)
-    print(to_markdown(report))
-
-
-if __name__ == "__main__":
-    main()

@@ -38,6 +38,10 @@ from safety.toxicity.identity import mask_identity_groups
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 WRITTEN = DATA_DIR / "written"
 LABELLED = DATA_DIR / "labelled.jsonl"
+WEIGHTS = DATA_DIR / "harm_classifier.npz"
+"""The fitted harm classifier the guards load (written by `make train-safety`)."""
+BENIGN = "benign"
+"""The label of everything that may pass."""
 BENIGN = "benign"
 NEAR_DUPLICATE = 0.9
 ADVBENCH_NEAR = 0.8

@@ -14,9 +14,9 @@ from safety.checks import CheckResult
 from safety.errors import SafetyModelError
 from safety.normalize import normalize
 from safety.text import split_sentences
+from safety.toxicity.dataset import BENIGN, WEIGHTS
 from safety.toxicity.encoder import Encoder, validated_embeddings
 from safety.toxicity.identity import mask_identity_groups, mask_identity_words
-from safety.toxicity.train import BENIGN, WEIGHTS
 
 WINDOW_CHARS = 600
 MAX_SENTENCES = 6

@@ -27,15 +27,13 @@ from pathlib import Path
 
 import numpy as np
 
-from safety.toxicity.dataset import DATA_DIR, LABELLED, LabelledItem, load_items
+from safety.toxicity.dataset import BENIGN, DATA_DIR, LABELLED, WEIGHTS, LabelledItem, load_items
 from safety.toxicity.encoder import Encoder, load_encoder
 from safety.toxicity.identity import mask_identity_groups
 
-WEIGHTS = DATA_DIR / "harm_classifier.npz"
 IDENTITY_GROUPS = DATA_DIR / "identity_groups.json"
 SOURCE = IDENTITY_GROUPS
 """The identity groups the masking must cover (read by tests/safety/test_identity_mask.py)."""
-BENIGN = "benign"
 C_GRID = (0.5, 1.0, 2.0, 4.0, 8.0, 16.0)
 SHIFT_GRID = tuple(round(value, 2) for value in np.arange(-3.0, 3.01, 0.1))
 MAX_DEV_FPR = 0.03
