@@ -25,7 +25,7 @@ def run_on_assistant(
     if limit is not None:
         questions = questions[:limit]
     bot = Assistant.from_settings(settings)
-    k = bot.settings.top_k if hasattr(bot, "settings") else 4
+    k = bot.settings.retrieval.top_k if hasattr(bot, "settings") else 4
     embedder = bot.embedder if answers else None
     report = run_robustness(
         questions, bot, k=k, seed=seed, asker=bot if answers else None, embedder=embedder

@@ -41,8 +41,8 @@ def _arguments() -> argparse.Namespace:
 
 def _generate(args: argparse.Namespace, samples_path: Path) -> None:
     settings = load_settings()
-    source = settings.llm_path or bundled_llm_path()
-    path = weights_to_load(source, settings.data_dir / "models", settings.llm_requantize)
+    source = settings.llm.path or bundled_llm_path()
+    path = weights_to_load(source, settings.data_dir / "models", settings.llm.requantize)
     generator = LlamaCppGenerator(path, n_ctx=2048, n_threads=args.threads, extra_buffers=False)
     vocab = load_llama(path, vocab_only=True)
     stop_ids = sorted(
@@ -73,8 +73,8 @@ def _generate(args: argparse.Namespace, samples_path: Path) -> None:
 
 def _summarise(args: argparse.Namespace, samples_path: Path) -> dict[str, Any]:
     settings = load_settings()
-    path = settings.llm_path or bundled_llm_path()
-    generated_with = weights_to_load(path, settings.data_dir / "models", settings.llm_requantize)
+    path = settings.llm.path or bundled_llm_path()
+    generated_with = weights_to_load(path, settings.data_dir / "models", settings.llm.requantize)
     vocab = load_llama(path, vocab_only=True)
     detector = GreenListDetector(settings.watermark, int(vocab.n_vocab()))
     threshold = settings.watermark.z_threshold

@@ -117,7 +117,7 @@ def hallucination(
     embedder = (
         assistant.embedder
         if isinstance(getattr(assistant.embedder, "inner", None), SentenceTransformerEmbedder)
-        else SentenceTransformerEmbedder(settings.embedding_path or bundled_embedding_path())
+        else SentenceTransformerEmbedder(settings.index.embedding_path or bundled_embedding_path())
     )
     verifier, calibration = calibrated_verifier(embedder, out_dir)
     info = describe_run(name or out_dir.name, settings, questions_file, overrides)
