@@ -14,6 +14,7 @@ class Passage(BaseModel):
     chunk_id: str
     source: str
     section: str
+    page: int | None = Field(None, description="The PDF page the passage starts on.")
     text: str
     start: int
     end: int
@@ -30,6 +31,7 @@ class Citation(BaseModel):
     chunk_id: str
     source: str
     section: str
+    page: int | None = Field(None, description="The PDF page of the cited passage.")
     text: str
     score: float = Field(description="Support of the cited sentence(s) by this passage, 0..1.")
 

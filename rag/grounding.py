@@ -214,6 +214,7 @@ class GroundingChecker:
                 chunk_id=passages[j].chunk_id,
                 source=passages[j].source,
                 section=passages[j].section,
+                page=passages[j].page,
                 text=passages[j].text,
                 score=round(citation_scores[j], 4),
             )
@@ -235,6 +236,7 @@ class GroundingChecker:
                 chunk_id=passage.chunk_id,
                 source=passage.source,
                 section=passage.section,
+                page=passage.page,
                 text=passage.text,
                 score=passage.dense_score,
             )
@@ -316,6 +318,7 @@ class GroundingChecker:
             chunk_id=passage.chunk_id,
             source=passage.source,
             section=passage.section,
+            page=passage.page,
             text=passage.text,
             score=1.0,
         )

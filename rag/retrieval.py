@@ -75,6 +75,7 @@ class HybridRetriever:
                 chunk_id=self.chunks[i].chunk_id,
                 source=self.chunks[i].source,
                 section=self.chunks[i].section,
+                page=self.chunks[i].page,
                 text=self.chunks[i].text,
                 start=self.chunks[i].start,
                 end=self.chunks[i].end,

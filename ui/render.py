@@ -55,7 +55,8 @@ def watermark_badge(mark: WatermarkReport | None) -> str:
 
 def source_label(citation: Citation) -> str:
     name = PurePath(citation.source).name or citation.source
-    return f"{name} › {citation.section}" if citation.section else name
+    where = f"{name}, p. {citation.page}" if citation.page is not None else name
+    return f"{where} › {citation.section}" if citation.section else where
 
 
 def sources_html(answer: Answer) -> str:

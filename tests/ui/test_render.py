@@ -41,3 +41,13 @@ def test_answer_json_drops_token_ids_and_adds_badges(tmp_path: Path) -> None:
     assert "generated_token_ids" not in data
     assert data["citations"][0]["n"] == 1
     assert data["badges"] == badges(answer)
+
+
+def test_a_pdf_citation_names_its_page() -> None:
+    from rag.answer import Citation
+    from ui.render import source_label
+
+    cited = Citation(n=1, chunk_id="c", source="notes/week3.pdf", section="Drift", text="t",
+                     score=1.0, page=4)  # fmt: skip
+    assert source_label(cited) == "week3.pdf, p. 4 › Drift"
+    assert source_label(cited.model_copy(update={"page": None})) == "week3.pdf › Drift"
