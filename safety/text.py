@@ -94,6 +94,9 @@ def _is_boundary(text: str, piece_start: int, gap_start: int, gap_end: int, stop
     if newlines and _LIST_ITEM.match(text, gap_end, stop):
         return True
     word_start = _word_start(text, piece_start, gap_start)
+    if _CITATION.fullmatch(text, word_start, gap_start):
+        before = text[piece_start:word_start].rstrip()
+        return before.endswith((".", "!", "?")) and _starts_sentence(text, gap_end, stop)
     token = text[word_start:gap_start].rstrip(_CLOSERS)
     if not token or not _starts_sentence(text, gap_end, stop):
         return False
@@ -121,7 +124,12 @@ def _word_start(text: str, piece_start: int, end: int) -> int:
     return end
 
 
+_CITATION = re.compile(r"\[\d+(?:,\s*\d+)*\]")
+
+
 def _starts_sentence(text: str, at: int, stop: int) -> bool:
+    if _CITATION.match(text, at, stop):
+        return False  # "... the end. [1]": a citation marker closes the sentence before it
     while at < stop and text[at] in _OPENERS:
         at += 1
     return at < stop and (text[at].isupper() or text[at].isdigit())

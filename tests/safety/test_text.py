@@ -103,3 +103,17 @@ def test_a_released_sentence_is_a_sentence_of_the_whole_text(text: str, cut: int
     stable = complete[:-1]  # the last may be released at a tail the rest of the text changes
     assert stable == split_sentences(text)[: len(stable)]
     assert "".join("".join((*complete, rest)).split()) == "".join(text[:cut].split())
+
+
+def test_a_citation_marker_stays_with_the_sentence_it_closes() -> None:
+    text = "Drift degrades models. It is gradual. [1] Another one [2]. Last. [3, 4]"
+    assert split_sentences(text) == [
+        "Drift degrades models.",
+        "It is gradual. [1]",
+        "Another one [2].",
+        "Last. [3, 4]",
+    ]
+    assert split_sentences("See [1] and [2]. Then [3] more.") == [
+        "See [1] and [2].",
+        "Then [3] more.",
+    ]
