@@ -8,6 +8,7 @@ from typing import Any
 import gradio as gr
 import pandas as pd
 
+from eval.monitor.config import monitor_config
 from eval.monitor.drift import drift_report
 from eval.monitor.errors import TurnLogMissing
 from eval.monitor.review import flag_for_review
@@ -72,7 +73,7 @@ def _latency_rows(turns: list[Turn]) -> pd.DataFrame:
 
 def monitor_snapshot(settings: Settings, window: str) -> tuple[str, pd.DataFrame, pd.DataFrame]:
     """Summary Markdown, recent-turns table and latency series for the window."""
-    config = settings.monitor
+    config = monitor_config(settings)
     try:
         span = parse_window(window)
         turn_set = load_turns(settings.db_path)
@@ -96,7 +97,7 @@ def drift_markdown(
     `embedder_of` gives the embedder to use (the web app passes the running assistant's, so
     the model is not loaded twice); by default one is built from the settings.
     """
-    config = settings.monitor
+    config = monitor_config(settings)
     try:
         turns = load_turns(settings.db_path).turns
         embedder = embedder_of() if embedder_of is not None else make_embedder(settings)
@@ -112,7 +113,7 @@ def drift_markdown(
 def monitor_page(settings: Settings, embedder_of: Callable[[], Embedder] | None = None) -> None:
     """Build the Monitor tab's components inside the caller's gr.Blocks / gr.Tab context."""
     with gr.Row():
-        window = gr.Dropdown(WINDOWS, value=settings.monitor.window, label="Window")
+        window = gr.Dropdown(WINDOWS, value=monitor_config(settings).window, label="Window")
         refresh = gr.Button("Refresh", variant="primary")
         run_drift = gr.Button("Run drift tests")
     summary = gr.Markdown()

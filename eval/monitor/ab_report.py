@@ -12,9 +12,9 @@ from collections import defaultdict
 
 from pydantic import BaseModel, Field
 
+from eval.monitor.config import MonitorConfig
 from eval.monitor.stats import TwoSampleResult, mann_whitney, two_proportion_test
 from eval.monitor.turns import Turn
-from rag.monitor_config import MonitorConfig
 
 
 class ArmOutcome(BaseModel):

@@ -11,10 +11,10 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
+from eval.monitor.config import MonitorConfig
 from eval.monitor.stats import TwoSampleResult, ks_test, mmd_test, two_proportion_test
 from eval.monitor.turns import Turn, parse_window
 from rag.embeddings import Embedder
-from rag.monitor_config import MonitorConfig
 
 
 class DriftCheck(BaseModel):

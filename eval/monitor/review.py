@@ -12,8 +12,8 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
+from eval.monitor.config import MonitorConfig
 from eval.monitor.turns import Turn
-from rag.monitor_config import MonitorConfig
 
 
 class ReviewItem(BaseModel):

@@ -8,8 +8,8 @@ from datetime import datetime, timedelta
 import numpy as np
 from pydantic import BaseModel, Field
 
+from eval.monitor.config import MonitorConfig
 from eval.monitor.turns import Turn
-from rag.monitor_config import MonitorConfig
 
 
 class TrafficStats(BaseModel):

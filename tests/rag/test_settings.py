@@ -89,11 +89,15 @@ def test_fingerprint_changes_with_answering_settings_but_not_the_server() -> Non
 
 
 def test_monitor_thresholds_follow_the_answering_ones_unless_set() -> None:
+    from eval.monitor.config import monitor_config
+
     settings = load_settings(retrieval={"min_dense_score": 0.4}, answer={"support_threshold": 0.6})
-    assert settings.monitor.out_of_scope_score == 0.4
-    assert settings.monitor.review_support_min == 0.6
+    assert monitor_config(settings).out_of_scope_score == 0.4
+    assert monitor_config(settings).review_support_min == 0.6
     own = load_settings(monitor={"out_of_scope_score": 0.2})
-    assert own.monitor.out_of_scope_score == 0.2
+    assert monitor_config(own).out_of_scope_score == 0.2
+    with pytest.raises(ConfigError, match=r"monitor\.windw"):
+        monitor_config(load_settings(monitor={"windw": "1d"}))
 
 
 def test_overrides_merge_into_their_groups() -> None:

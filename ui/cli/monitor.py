@@ -10,18 +10,18 @@ from pathlib import Path
 import click
 
 from eval.monitor.ab_report import ABReport, ab_report
+from eval.monitor.config import MonitorConfig, monitor_config
 from eval.monitor.drift import DriftReport, drift_report
 from eval.monitor.review import export_review_run, flag_for_review
 from eval.monitor.traffic import TrafficReport, traffic_report
 from eval.monitor.turns import TurnSet, load_turns, now, parse_window
 from rag.components import make_embedder
-from rag.monitor_config import MonitorConfig
 from ui.cli.common import friendly_errors, offline, settings_from
 
 
 def _load(ctx: click.Context, window: str | None) -> tuple[TurnSet, MonitorConfig, Path, str]:
     settings = settings_from(ctx)
-    config = settings.monitor
+    config = monitor_config(settings)
     window = window or config.window
     parse_window(window)
     return load_turns(settings.db_path), config, settings.db_path, window

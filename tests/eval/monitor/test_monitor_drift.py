@@ -8,11 +8,11 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
+from eval.monitor.config import MonitorConfig
 from eval.monitor.drift import drift_between, drift_report
 from eval.monitor.turns import Turn, load_turns, now
 from rag.components import make_embedder
 from rag.embeddings import Embedder
-from rag.monitor_config import MonitorConfig
 from rag.settings import load_settings
 from ui.cli.monitor import command
 

@@ -8,10 +8,10 @@ from pathlib import Path
 import numpy as np
 from click.testing import CliRunner
 
+from eval.monitor.config import MonitorConfig
 from eval.monitor.traffic import traffic_report
 from eval.monitor.turns import failed_closed, load_turns, now, parse_window
 from rag.answer import Answer, SafetyReport
-from rag.monitor_config import MonitorConfig
 from rag.turnlog import TurnLog
 from safety import InputGuard, SafetyPolicy, Verdict
 from ui.cli.monitor import command

@@ -7,9 +7,9 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from eval.monitor.ab_report import ab_report
+from eval.monitor.config import MonitorConfig
 from eval.monitor.review import flag_for_review
 from eval.monitor.turns import load_turns
-from rag.monitor_config import MonitorConfig
 from ui.cli.monitor import command
 
 

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from eval.monitor.config import MonitorConfig
 from eval.monitor.errors import BadWindow, TurnLogMissing
 from eval.monitor.traffic import traffic_report
 from eval.monitor.turns import load_turns, now, parse_window
-from rag.monitor_config import MonitorConfig
 from ui.cli.monitor import command
 
 

@@ -1,10 +1,16 @@
-"""Thresholds of the monitor: when a report says "enough data" and when it raises an alert."""
+"""Thresholds of the monitor: when a report says "enough data" and when it raises an alert.
+
+The `[monitor]` table of the settings belongs to the monitoring reports, which validate it
+here (`monitor_config`); the answering library carries it without reading it.
+"""
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from rag.errors import ConfigError
 from rag.setting_groups import AnswerSettings, RetrievalSettings
+from rag.settings import Settings
 
 
 def _answering_default(group: type[BaseModel], name: str) -> float:
@@ -12,7 +18,7 @@ def _answering_default(group: type[BaseModel], name: str) -> float:
 
 
 class MonitorConfig(BaseModel):
-    """Alert thresholds and sample sizes for monitoring reports (`Settings.monitor`)."""
+    """Alert thresholds and sample sizes for monitoring reports (`[monitor]`)."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -50,3 +56,22 @@ class MonitorConfig(BaseModel):
     ab_min_turns: int = Field(30, ge=1, description="Fewest turns per arm before an A/B verdict.")
     ab_min_feedback: int = Field(20, ge=1, description="Fewest rated turns per arm for rates.")
     ab_alpha: float = Field(0.05, gt=0.0, lt=1.0)
+
+
+def monitor_config(settings: Settings) -> MonitorConfig:
+    """The `[monitor]` table of `settings`, validated; the out-of-scope and review
+    thresholds follow the answering settings unless the table sets them.
+
+    Raises:
+        ConfigError: an unknown key or a bad value; the message names it.
+    """
+    given = dict(settings.monitor)
+    given.setdefault("out_of_scope_score", settings.retrieval.min_dense_score)
+    given.setdefault("review_support_min", settings.answer.support_threshold)
+    try:
+        return MonitorConfig.model_validate(given)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"monitor.{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
+        )
+        raise ConfigError(f"Invalid settings: {problems}") from None
