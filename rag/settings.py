@@ -211,7 +211,9 @@ def valid_environment_names() -> list[str]:
 def _environment_problems(environ: Mapping[str, str]) -> tuple[dict[str, Any], list[str]]:
     """(flat names of the last release found in the environment, unknown names)."""
     valid = set(valid_environment_names())
-    open_groups = {f"{ENV_PREFIX}{name}__".upper() for name in ("ab", "server", "monitor", "answer__tuning")}
+    open_groups = {
+        f"{ENV_PREFIX}{name}__".upper() for name in ("ab", "server", "monitor", "answer__tuning")
+    }
     flat: dict[str, Any] = {}
     unknown = []
     for name, value in environ.items():

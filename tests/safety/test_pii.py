@@ -44,7 +44,7 @@ def test_iban_with_wrong_check_digits_is_left_alone() -> None:
         ("my home IP is 81.2.69.160", "[IP]"),
         ("host 2a00:1450:4009:81f::200e answers", "[IP]"),
         ("fe80::a8bb:ccff:fedd:eeff is my laptop", "[IP]"),
-                ("SSN 123-45-6789", "[SSN]"),
+        ("SSN 123-45-6789", "[SSN]"),
         ("NI number AB 12 34 56 C", "[NI_NUMBER]"),
     ],
 )
