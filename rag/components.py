@@ -12,8 +12,8 @@ from rag.embeddings import (
     HashingEmbedder,
     SentenceTransformerEmbedder,
 )
-from rag.errors import ModelLoadError
-from rag.generation import LlamaCppGenerator
+from rag.errors import ConfigError, ModelLoadError
+from rag.generation import Generator, LlamaCppGenerator
 from rag.index import IndexStore
 from rag.ingest import Ingestor
 from rag.paths import bundled_embedding_path, bundled_llm_path
@@ -41,7 +41,22 @@ def make_embedder(settings: Settings) -> Embedder:
     )
 
 
-def make_generator(settings: Settings) -> LlamaCppGenerator:
+def make_generator(settings: Settings) -> Generator:
+    """The generation backend `settings.llm.backend` names.
+
+    Raises:
+        ConfigError: no backend of that name.
+    """
+    backends = {"llama-cpp": make_llama_cpp_generator}
+    build = backends.get(settings.llm.backend)
+    if build is None:
+        raise ConfigError(
+            f"Unknown generation backend {settings.llm.backend!r}; known: {sorted(backends)}."
+        )
+    return build(settings)
+
+
+def make_llama_cpp_generator(settings: Settings) -> LlamaCppGenerator:
     """The configured GGUF, loaded through its 8-bit copy when there is one.
 
     A copy that no longer loads (damaged on disk) is deleted and the original loaded,

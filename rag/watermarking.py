@@ -16,7 +16,7 @@ from typing import Any
 
 from rag.generation import load_llama
 from rag.paths import bundled_llm_path
-from rag.settings import Settings
+from rag.settings import Settings, load_settings
 from safety.watermark import GreenListDetector, WatermarkSpan, WatermarkVerdict
 
 _lock = threading.Lock()
@@ -49,7 +49,7 @@ def detector(settings: Settings) -> GreenListDetector:
 
 def detect_text(text: str, settings: Settings | None = None) -> WatermarkVerdict:
     """Is `text` watermarked under the settings' key? Bad input gets a verdict, not an error."""
-    settings = settings or Settings()
+    settings = settings or load_settings()
     return detector(settings).detect(tokenize(text, settings))
 
 
@@ -57,7 +57,7 @@ def detect_spans(
     text: str, settings: Settings | None = None, window: int = 64, stride: int = 16
 ) -> list[tuple[str, WatermarkSpan]]:
     """The marked stretches of a text mixing generated and other writing, with their text."""
-    settings = settings or Settings()
+    settings = settings or load_settings()
     ids = tokenize(text, settings)
     spans = detector(settings).detect_spans(ids, window=window, stride=stride)
     return [(_detokenize(ids[span.start : span.end], settings), span) for span in spans]
@@ -69,7 +69,7 @@ def highlight(text: str, settings: Settings | None = None) -> list[tuple[str, bo
     None marks tokens that were not scored. A character split across several tokens is
     shown with the token that completes it.
     """
-    settings = settings or Settings()
+    settings = settings or load_settings()
     ids = tokenize(text, settings)
     flags = detector(settings).detect(ids).green_flags
     vocab = _tokenizer(settings)
@@ -88,7 +88,7 @@ def token_offsets(ids: list[int], settings: Settings | None = None) -> list[tupl
     A character split across several tokens belongs to the token that completes it
     (the others get an empty range).
     """
-    settings = settings or Settings()
+    settings = settings or load_settings()
     vocab = _tokenizer(settings)
     decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
     offsets: list[tuple[int, int]] = []

@@ -29,7 +29,7 @@ from rag.provenance.report import (
     verdict_line,
 )
 from rag.provenance.shingles import Word, shingle_strings, words
-from rag.settings import Settings
+from rag.settings import Settings, load_settings
 from rag.watermarking import detector, token_offsets, tokenize
 from safety.watermark import WatermarkSpan, WatermarkVerdict
 
@@ -64,7 +64,7 @@ class ProvenanceChecker:
         embedder: Embedder | None = None,
     ) -> ProvenanceChecker:
         """Load the index and open the answer memory (neither is created if missing)."""
-        settings = settings or Settings()
+        settings = settings or load_settings()
         config = config or _configured(settings)
         notes: list[str] = []
         quotes = reference = None
@@ -233,5 +233,5 @@ def provenance_report(
 ) -> ProvenanceReport:
     """Where `text` came from: quoted from the documents, generated, a coursebot answer."""
     if checker is None:
-        checker = ProvenanceChecker.from_settings(settings or Settings())
+        checker = ProvenanceChecker.from_settings(settings or load_settings())
     return checker.report(text)
