@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import BaseModel, Field
 
 from safety.verdict import Verdict
-from safety.watermark.verdict import Decision, WatermarkVerdict
+from safety.watermark.verdict import WatermarkVerdict
 
 
 class Passage(BaseModel):
@@ -56,28 +56,20 @@ class SafetyReport(BaseModel):
     policy: str | None = None
 
 
-class WatermarkReport(BaseModel):
+class WatermarkReport(WatermarkVerdict):
     """The watermark test of the tokens the model generated for this answer.
 
     It applies to the generated tokens before grounding removed any sentence; quoted
-    course text carries no mark and is not part of the test.
+    course text carries no mark and is not part of the test. The per-token flags are
+    left out: the answer keeps its generated token ids, from which they follow.
     """
 
-    verdict: Decision
-    z: float
-    p_value: float = Field(ge=0.0, le=1.0)
-    threshold: float
-    scored_tokens: int = Field(ge=0)
-    green_tokens: int = Field(ge=0)
-    green_fraction: float = Field(ge=0.0, le=1.0)
-    gamma: float
-    total_tokens: int = Field(ge=0)
-    note: str = ""
+    green_flags: list[bool | None] = Field(default_factory=list, exclude=True)
     applies_to: str = "generated tokens (before sentences were removed)"
 
     @classmethod
     def of(cls, verdict: WatermarkVerdict) -> WatermarkReport:
-        return cls(**verdict.model_dump(include=set(cls.model_fields)))
+        return cls(**verdict.model_dump(exclude={"green_flags"}))
 
 
 class Timings(BaseModel):

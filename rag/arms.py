@@ -71,8 +71,3 @@ class ArmRouter(Generic[Target]):
             if self._assignments is not None:
                 self._assignments.close()
                 self._assignments = None
-
-    def targets(self) -> list[Target]:
-        """The arm targets built so far (not the control)."""
-        with self._lock:
-            return list(self._targets.values())

@@ -93,7 +93,7 @@ def make_ingestor(settings: Settings, embedder: Embedder) -> Ingestor:
         embedder,
         settings.index.chunking,
         max_file_bytes=settings.index.max_file_bytes,
-        report_dir=settings.data_dir / "reports",
+        report_dir=settings.reports_dir,
     )
 
 

@@ -88,7 +88,7 @@ class KnowledgeBase:
 
     def last_report(self) -> IngestReport | None:
         """The data-quality report of the last ingestion, if there was one."""
-        path = self.settings.data_dir / "reports" / "latest.json"
+        path = self.settings.reports_dir / "latest.json"
         return IngestReport.model_validate_json(path.read_text()) if path.is_file() else None
 
     def retrieve(self, question: str) -> list[Passage]:

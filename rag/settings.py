@@ -141,6 +141,11 @@ class Settings(BaseSettings):
         return self.data_dir / "index"
 
     @property
+    def reports_dir(self) -> Path:
+        """Where each ingestion writes its data-quality report (`latest.*` the newest)."""
+        return self.data_dir / "reports"
+
+    @property
     def db_path(self) -> Path:
         return self.data_dir / "coursebot.sqlite3"
 
@@ -291,9 +296,7 @@ def load_settings(config_file: Path | str | None = None, **overrides: Any) -> Se
     flat_env, unknown = _environment_problems(os.environ)
     if unknown:
         raise ConfigError(_unknown_environment_message(sorted(unknown)[0]))
-    env_data = translate_flat_names(
-        {k: v for k, v in flat_env.items()}, source="environment variable"
-    )
+    env_data = translate_flat_names(flat_env, source="environment variable")
     init = deep_merge(env_data, overrides) if env_data else overrides
 
     class _Loaded(Settings):

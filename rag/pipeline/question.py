@@ -26,6 +26,23 @@ def clean_question(question: object) -> str:
     return _CONTROL.sub("", text).strip()
 
 
+def validate_question(question: object, max_chars: int) -> str:
+    """The cleaned question.
+
+    Raises:
+        InvalidQuestion: empty or longer than `max_chars` (nothing is logged).
+    """
+    text = clean_question(question)
+    if not text:
+        raise InvalidQuestion("Please type a question.")
+    if len(text) > max_chars:
+        raise InvalidQuestion(
+            f"The question is {len(text):,} characters long; the limit is "
+            f"{max_chars:,}. Please shorten it."
+        )
+    return text
+
+
 class QuestionStep:
     """Validates a question and runs the input guard on it."""
 
@@ -34,20 +51,8 @@ class QuestionStep:
         self.guard = guard
 
     def validate(self, question: object) -> str:
-        """The cleaned question.
-
-        Raises:
-            InvalidQuestion: empty or longer than the limit (nothing is logged).
-        """
-        text = clean_question(question)
-        if not text:
-            raise InvalidQuestion("Please type a question.")
-        if len(text) > self.max_chars:
-            raise InvalidQuestion(
-                f"The question is {len(text):,} characters long; the limit is "
-                f"{self.max_chars:,}. Please shorten it."
-            )
-        return text
+        """`validate_question` with this step's limit."""
+        return validate_question(question, self.max_chars)
 
     def screen(self, turn: Turn) -> bool:
         """Run the input guard; True when the question is refused.

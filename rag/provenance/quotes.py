@@ -10,20 +10,11 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from typing import Protocol
 
 from pydantic import BaseModel
 
+from rag.chunking import Chunk
 from rag.provenance.shingles import Word, covered, shingle_strings, words
-
-
-class ChunkLike(Protocol):
-    chunk_id: str
-    source: str
-    section: str
-    text: str
-    start: int
-    end: int
 
 
 class QuoteSpan(BaseModel):
@@ -41,7 +32,7 @@ class QuoteSpan(BaseModel):
 class QuoteIndex:
     """Word shingles of the indexed chunks, for finding quotes in any text."""
 
-    def __init__(self, chunks: Sequence[ChunkLike], size: int = 4) -> None:
+    def __init__(self, chunks: Sequence[Chunk], size: int = 4) -> None:
         self.size = size
         self.chunks = list(chunks)
         self._owner: dict[str, int] = {}

@@ -18,16 +18,16 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
+from rag.chunking import Chunk
 from rag.embeddings import Embedder
-from rag.provenance.quotes import ChunkLike
 
 _PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
 
 
-def documents(chunks: Sequence[ChunkLike]) -> list[str]:
+def documents(chunks: Sequence[Chunk]) -> list[str]:
     """Each source's text rebuilt from its chunks (chunk text is document[start:end]);
     what no chunk covers (headings, blank lines) becomes line breaks."""
-    by_source: dict[str, list[ChunkLike]] = {}
+    by_source: dict[str, list[Chunk]] = {}
     for chunk in chunks:
         by_source.setdefault(chunk.source, []).append(chunk)
     rebuilt = []
@@ -39,7 +39,7 @@ def documents(chunks: Sequence[ChunkLike]) -> list[str]:
     return rebuilt
 
 
-def reference_texts(chunks: Sequence[ChunkLike], min_words: int = 8) -> list[str]:
+def reference_texts(chunks: Sequence[Chunk], min_words: int = 8) -> list[str]:
     """Each chunk's text, and every paragraph of at least `min_words` words of the chunks
     and of the documents rebuilt from them (a paragraph may span two chunks)."""
     texts = [c.text for c in chunks]
@@ -49,7 +49,7 @@ def reference_texts(chunks: Sequence[ChunkLike], min_words: int = 8) -> list[str
 
 
 def reference_vectors(
-    embedder: Embedder, chunks: Sequence[ChunkLike], cache_dir: Path | None = None
+    embedder: Embedder, chunks: Sequence[Chunk], cache_dir: Path | None = None
 ) -> npt.NDArray[np.float32]:
     """Embeddings of `reference_texts(chunks)`, read from or written to `cache_dir`."""
     texts = reference_texts(chunks)

@@ -130,12 +130,9 @@ def ask(ctx: click.Context, question: str | None, as_json: bool, history: tuple[
     earlier = [clean_text(h)[0] for h in history]
     offline()
     settings = settings_from(ctx)
-    limit = settings.answer.max_question_chars
-    if len(text) > limit:
-        raise click.ClickException(
-            f"The question is {len(text):,} characters long; the limit is {limit:,}. "
-            "Please shorten it."
-        )
+    from rag.pipeline.question import validate_question
+
+    text = validate_question(text, settings.answer.max_question_chars)
     with quiet_libraries():
         from rag.assistant import Assistant
 
