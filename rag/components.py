@@ -41,6 +41,12 @@ def make_embedder(settings: Settings) -> Embedder:
     )
 
 
+def generation_slots(settings: Settings) -> int:
+    """How many generations the configured backend runs at once, without loading anything
+    (the web app sizes its concurrency from it before a model loads)."""
+    return settings.llm.slots
+
+
 def make_generator(settings: Settings) -> Generator:
     """The generation backend `settings.llm.backend` names.
 

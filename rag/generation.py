@@ -130,10 +130,14 @@ class GenerationStream:
 class Generator(Protocol):
     """Streams an answer to chat messages, and says what the pipeline needs to know of it:
     its name (logged with each turn), its vocabulary size (the watermark's green lists are
-    drawn over it) and how many tokens a text costs (the prompt budget)."""
+    drawn over it), how many tokens a text costs (the prompt budget) and how many
+    generations it runs at once (`concurrency`: the app serialises only a single slot)."""
 
     @property
     def name(self) -> str: ...
+
+    @property
+    def concurrency(self) -> int: ...
 
     @property
     def n_vocab(self) -> int: ...
@@ -198,6 +202,11 @@ class LlamaCppGenerator:
             ids = self._llm.tokenize(marker.encode(), add_bos=False, special=True)
             if len(ids) == 1:
                 self._stop_ids.add(ids[0])
+
+    @property
+    def concurrency(self) -> int:
+        """One generation at a time: llama.cpp has one context in process."""
+        return 1
 
     @property
     def llama(self) -> Any:

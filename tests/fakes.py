@@ -12,6 +12,7 @@ class FakeGenerator:
 
     name = "fake-generator"
     n_vocab = 1000
+    concurrency = 1
 
     def __init__(self, replies: Sequence[str] = ()) -> None:
         self.replies = list(replies)
