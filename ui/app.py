@@ -69,7 +69,7 @@ def build_app(
 
         timer.tick(refresh_status, outputs=[status, timer], api_visibility="private")
         with gr.Tab("Chat", id="chat"):
-            chat_page(holder)
+            line = chat_page(holder, settings)
         with gr.Tab("Knowledge base", id="kb"):
             kb_page(holder)
         with gr.Tab("Watermark", id="watermark"):
@@ -79,4 +79,5 @@ def build_app(
         with gr.Tab("Monitor", id="monitor"):
             _mount(monitor_page, settings, embedder_of=lambda: _embedder_of(holder, settings))
     app.holder = holder
+    app.line = line
     return app

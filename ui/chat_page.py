@@ -3,29 +3,31 @@
 The course quote that opens an answer appears first, before the model has evaluated its
 prompt; the model's draft then appears below it sentence by sentence, each one only after
 the output guard passed it (rag/draft.py), and the final Answer's text replaces the
-bubble because the grounding check may have removed sentences. Generation
-events share one concurrency group of size 1, so llama.cpp never runs on two threads at
-once.
+bubble because the grounding check may have removed sentences. Answering events wait
+in the app's line (ui/line.py), which runs as many at once as the backend has slots (one
+for llama.cpp in process), shows a waiting user their place, and turns users away with a
+one-line "busy" message when too many wait.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import gradio as gr
 
 from rag.answer import Answer
 from rag.errors import CoursebotError
+from rag.settings import Settings
 from safety.errors import SafetyError
 from ui.feedback import record_feedback
 from ui.holder import AssistantHolder, StillLoading
+from ui.line import Line, line_for, place_message
 from ui.render import answer_json, answer_markdown, draft_markdown
 
 log = logging.getLogger(__name__)
 
-GENERATION = "llm"
 EXAMPLE_QUESTIONS = [
     "What is data drift?",
     "What are the data quality dimensions?",
@@ -161,9 +163,11 @@ class ChatHandlers:
         return record_feedback(self.holder, int(turn_id), int(value), comment)
 
 
-def chat_page(holder: AssistantHolder) -> None:
-    """Build the Chat tab's components inside the current Blocks/Tab context."""
+def chat_page(holder: AssistantHolder, settings: Settings | None = None) -> Line:
+    """Build the Chat tab's components inside the current Blocks/Tab context; returns the
+    line its answering events wait in."""
     handlers = ChatHandlers(holder)
+    line = line_for(settings or holder.settings)
     chatbot = gr.Chatbot(
         label="Conversation",
         elem_id="cb-chat",
@@ -194,21 +198,36 @@ def chat_page(holder: AssistantHolder) -> None:
     questions = gr.State([])
     turn_ids = gr.State({})
 
-    def respond(
+    async def respond(
         text: str,
         messages: list[Message],
         asked: list[str],
         ids: dict[int, int],
         request: gr.Request,
-    ) -> Iterator[ChatOutputs]:
+    ) -> AsyncIterator[ChatOutputs]:
         session = getattr(request, "session_hash", None)
-        yield from handlers.respond(text, messages, asked, ids, session_id=session)
+
+        def answer() -> Iterator[ChatOutputs]:
+            return handlers.respond(text, messages, asked, ids, session_id=session)
+
+        if not (text or "").strip():
+            for update in answer():
+                yield update
+            return
+        shown = [*(messages or []), _message("user", text.strip())]
+
+        def waiting(position: int) -> ChatOutputs:
+            place = place_message(position)
+            bubble = _message("assistant", f"*{place}*")
+            return [*shown, bubble], "", list(asked or []), dict(ids or {}), place
+
+        async for update in line.stream(answer, waiting):
+            yield update
 
     chat_io: dict[str, Any] = {
         "inputs": [question, chatbot, questions, turn_ids],
         "outputs": [chatbot, question, questions, turn_ids, status],
-        "concurrency_limit": 1,
-        "concurrency_id": GENERATION,
+        "concurrency_limit": None,
         "show_progress": "minimal",
     }
     send.click(respond, api_name="chat", **chat_io)
@@ -231,5 +250,11 @@ def chat_page(holder: AssistantHolder) -> None:
             outputs=[chatbot, question, questions, turn_ids, status],
             api_visibility="private",
         )
-    gr.api(handlers.ask, api_name="ask", concurrency_limit=1, concurrency_id=GENERATION)
+
+    async def ask(question: str, history: list[str] | None = None) -> dict[str, Any]:
+        """Answer one question and return the Answer as JSON (the `ask` API endpoint)."""
+        return await line.call(lambda: handlers.ask(question, history))
+
+    gr.api(ask, api_name="ask", concurrency_limit=None)
     gr.api(handlers.feedback, api_name="feedback")
+    return line

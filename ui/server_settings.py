@@ -13,7 +13,7 @@ from rag.settings import Settings
 
 
 class ServerSettings(BaseModel):
-    """Where the web app listens and who may log in."""
+    """Where the web app listens, who may log in, and how long its line may get."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -21,6 +21,18 @@ class ServerSettings(BaseModel):
     port: int = Field(7860, ge=0, le=65535)
     auth_username: str | None = None
     auth_password: SecretStr | None = None
+    max_waiting: int = Field(
+        200,
+        ge=0,
+        description="People who may wait for an answer slot; the next one is told the app "
+        "is busy. Slots come from the backend (`llm.concurrency`; 1 for llama-cpp).",
+    )
+    wait_timeout_s: float = Field(
+        600.0, gt=0, description="Longest wait for an answer slot before an error event."
+    )
+    answer_timeout_s: float = Field(
+        180.0, gt=0, description="Longest time one answer may run before an error event."
+    )
 
     def login(self) -> tuple[str, str] | None:
         """(username, password) when a login is configured, else None.

@@ -1,4 +1,4 @@
-"""Launching the web app: local by default, optional login, one generation at a time,
+"""Launching the web app: local by default, optional login, answers sized to the backend,
 and a graceful stop on SIGTERM/SIGINT (see ui/shutdown.py)."""
 
 from __future__ import annotations
@@ -43,8 +43,8 @@ def launch(
 ) -> gr.Blocks:
     """Serve the app on the server settings' host:port; with block=False return once it is up.
 
-    Generation events share one concurrency group of size 1 (see ui.chat_page), so
-    concurrent users queue instead of calling llama.cpp from two threads. With
+    Answering events wait in the app's line (ui/line.py), as many at once as the backend
+    has slots (one for llama.cpp in process); the other events share Gradio's queue. With
     block=True, SIGTERM or SIGINT stops it gracefully (`stop`) and launch returns.
     """
     server = server_settings(settings)
@@ -54,7 +54,8 @@ def launch(
     for block_fn in app.fns.values():
         if block_fn.fn is not None:
             block_fn.fn = SHUTDOWN.guard(block_fn.fn)
-    app.queue(default_concurrency_limit=4, max_size=MAX_QUEUE)
+    # Answering events pass through Gradio's queue at once and wait in the line instead.
+    app.queue(default_concurrency_limit=4, max_size=MAX_QUEUE + server.max_waiting)
     app.launch(
         server_name=server.host,
         server_port=server.port,

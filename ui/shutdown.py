@@ -14,7 +14,7 @@ import functools
 import inspect
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
 import gradio as gr
@@ -71,10 +71,21 @@ class Shutdown:
             self._idle.notify_all()
 
     def guard(self, fn: Callable[..., Any]) -> Callable[..., Any]:
-        """`fn` refusing new calls after a shutdown request; a generator `fn` also stops
-        between updates. Async functions are returned as they are (the app has none)."""
-        if inspect.iscoroutinefunction(fn) or inspect.isasyncgenfunction(fn):
-            return fn
+        """`fn` refusing new calls after a shutdown request; a generator `fn` (sync or
+        async) also stops between updates."""
+        if inspect.isasyncgenfunction(fn):
+            return self._guard_async_stream(fn)
+        if inspect.iscoroutinefunction(fn):
+
+            @functools.wraps(fn)
+            async def awaited(*args: Any, **kwargs: Any) -> Any:
+                self._enter()
+                try:
+                    return await fn(*args, **kwargs)
+                finally:
+                    self._leave()
+
+            return awaited
         if inspect.isgeneratorfunction(fn):
 
             @functools.wraps(fn)
@@ -102,6 +113,23 @@ class Shutdown:
                 self._leave()
 
         return call
+
+    def _guard_async_stream(self, fn: Callable[..., AsyncIterator[Any]]) -> Callable[..., Any]:
+        @functools.wraps(fn)
+        async def streaming(*args: Any, **kwargs: Any) -> AsyncIterator[Any]:
+            self._enter()
+            updates = fn(*args, **kwargs)
+            try:
+                async for update in updates:
+                    if self.requested:
+                        self.interrupted += 1
+                        raise gr.Error(SHUTDOWN_MESSAGE, print_exception=False)
+                    yield update
+            finally:
+                await updates.aclose()  # type: ignore[attr-defined]
+                self._leave()
+
+        return streaming
 
 
 SHUTDOWN = Shutdown()
