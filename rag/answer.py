@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, Field
 
 from safety.verdict import Verdict
@@ -56,6 +58,9 @@ class SafetyReport(BaseModel):
     policy: str | None = None
 
 
+WatermarkStatus = Literal["applied", "not applied on this backend"]
+
+
 class WatermarkReport(WatermarkVerdict):
     """The watermark test of the tokens the model generated for this answer.
 
@@ -66,10 +71,15 @@ class WatermarkReport(WatermarkVerdict):
 
     green_flags: list[bool | None] = Field(default_factory=list, exclude=True)
     applies_to: str = "generated tokens (before sentences were removed)"
+    status: WatermarkStatus = Field(
+        "applied",
+        description="Whether the mark was put on this answer: a plain OpenAI-compatible "
+        "server cannot apply it, and its answers are tested all the same.",
+    )
 
     @classmethod
-    def of(cls, verdict: WatermarkVerdict) -> WatermarkReport:
-        return cls(**verdict.model_dump(exclude={"green_flags"}))
+    def of(cls, verdict: WatermarkVerdict, status: WatermarkStatus = "applied") -> WatermarkReport:
+        return cls(**verdict.model_dump(exclude={"green_flags"}), status=status)
 
 
 class Timings(BaseModel):

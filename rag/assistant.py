@@ -60,7 +60,7 @@ class Assistant:
         input_guard: InputGuardLike | None = None,
         output_guard: OutputGuardLike | None = None,
         turn_log: TurnLog | None = None,
-        generation_lock: threading.Lock | None = None,
+        generation_lock: threading.Semaphore | None = None,
         answer_memory: AnswerMemory | None = None,
     ) -> None:
         self.settings = settings
@@ -75,13 +75,14 @@ class Assistant:
         self.knowledge = KnowledgeBase(settings, embedder)
         answer = settings.answer
         self.grounding = GroundingChecker(embedder, answer.support_threshold, answer.tuning)
-        self._generation_lock = generation_lock or threading.Lock()
+        self._generation_lock = generation_lock or threading.BoundedSemaphore(generator.concurrency)
         self._fingerprint = settings.fingerprint()
         screen = OutputScreen(output_guard)
         watermark = WatermarkStep(
             settings.watermark,
             vocab_size=generator.n_vocab,
             temperature=settings.generation.temperature,
+            site=generator.mark_site,
         )
         self.question_step = QuestionStep(answer.max_question_chars, input_guard)
         self.passage_step = PassageStep(

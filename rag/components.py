@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Callable
 from pathlib import Path
 
+from rag.backends.openai_compat import OpenAICompatGenerator
+from rag.backends.vllm import VllmGenerator
 from rag.embeddings import (
     CachedEmbedder,
     Embedder,
@@ -19,6 +22,7 @@ from rag.ingest import Ingestor
 from rag.paths import bundled_embedding_path, bundled_llm_path
 from rag.protocols import InputGuardLike, OutputGuardLike
 from rag.settings import Settings
+from rag.watermarking import tokenize, vocabulary_size
 from rag.weights import weights_to_load
 
 log = logging.getLogger(__name__)
@@ -53,13 +57,57 @@ def make_generator(settings: Settings) -> Generator:
     Raises:
         ConfigError: no backend of that name.
     """
-    backends = {"llama-cpp": make_llama_cpp_generator}
+    backends: dict[str, Callable[[Settings], Generator]] = {
+        "llama-cpp": make_llama_cpp_generator,
+        "vllm": make_remote_generator,
+        "openai": make_remote_generator,
+    }
     build = backends.get(settings.llm.backend)
     if build is None:
         raise ConfigError(
             f"Unknown generation backend {settings.llm.backend!r}; known: {sorted(backends)}."
         )
     return build(settings)
+
+
+def make_remote_generator(settings: Settings) -> OpenAICompatGenerator:
+    """A generator on the configured servers, its endpoints checked once now (unreachable
+    ones again before their first use).
+
+    Raises:
+        ConfigError: the vocabulary size is unknown.
+        WatermarkServerMismatch: a vLLM endpoint would not mark with this app's key.
+    """
+    llm = settings.llm
+    count: Callable[[str], int] | None = None
+    n_vocab = llm.vocab_size
+    if llm.tokenizer == "gguf":
+
+        def count(text: str) -> int:
+            return len(tokenize(text, settings))
+
+        n_vocab = n_vocab or vocabulary_size(settings)
+    elif n_vocab is None:
+        raise ConfigError(
+            "Set llm.vocab_size to the served model's vocabulary size: with "
+            "llm.tokenizer='server' there is no local tokenizer to read it from."
+        )
+    slots = generation_slots(settings)
+    generator: OpenAICompatGenerator
+    if llm.backend == "vllm":
+        generator = VllmGenerator(
+            llm,
+            n_vocab=n_vocab,
+            count_tokens=count,
+            concurrency=slots,
+            watermark=settings.watermark,
+        )
+    else:
+        generator = OpenAICompatGenerator(
+            llm, n_vocab=n_vocab, count_tokens=count, concurrency=slots
+        )
+    generator.connect()
+    return generator
 
 
 def make_llama_cpp_generator(settings: Settings) -> LlamaCppGenerator:

@@ -44,3 +44,12 @@ class ModelLoadError(CoursebotError):
 
 class GenerationError(CoursebotError):
     """Generation failed or ran without a processor it was told to use."""
+
+
+class BackendUnavailable(GenerationError):
+    """No generation server could be reached, or one failed in the middle of an answer."""
+
+
+class WatermarkServerMismatch(GenerationError):
+    """A generation server failed the watermark probe: it would not mark, or would mark
+    with another key or processor version, so it is not used."""

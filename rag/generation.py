@@ -15,7 +15,7 @@ import time
 import weakref
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -25,6 +25,10 @@ from rag.errors import GenerationError, ModelLoadError
 
 LogitsProcessor = Callable[[npt.NDArray[np.intc], npt.NDArray[np.single]], npt.NDArray[np.single]]
 Message = dict[str, str]
+MarkSite = Literal["in process", "on server", "not possible"]
+"""Where a backend applies the watermark: a logits processor in this process (llama.cpp),
+the engine's own processor switched on per request (vLLM), or nowhere (a plain
+OpenAI-compatible server)."""
 
 
 _load_lock = threading.Lock()
@@ -99,9 +103,14 @@ def load_llama(
 
 
 class GenerationResult(BaseModel):
+    """What one generation produced. `token_ids` are the generated ids as the engine chose
+    them (the watermark test needs exactly these); a server that does not return ids
+    leaves them empty and reports `completion_tokens` alone."""
+
     text: str = ""
     token_ids: list[int] = Field(default_factory=list)
     prompt_tokens: int = 0
+    completion_tokens: int = 0
     finish_reason: str = ""
     processor_calls: int | None = None
     seconds: float = 0.0
@@ -130,14 +139,19 @@ class GenerationStream:
 class Generator(Protocol):
     """Streams an answer to chat messages, and says what the pipeline needs to know of it:
     its name (logged with each turn), its vocabulary size (the watermark's green lists are
-    drawn over it), how many tokens a text costs (the prompt budget) and how many
-    generations it runs at once (`concurrency`: the app serialises only a single slot)."""
+    drawn over it), how many tokens a text costs (the prompt budget), how many
+    generations it runs at once (`concurrency`: the app serialises only a single slot) and
+    where it applies the watermark (`mark_site`): `stream` takes a `logits_processor` when
+    the site is "in process", and `server_mark=True` when it is "on server"."""
 
     @property
     def name(self) -> str: ...
 
     @property
     def concurrency(self) -> int: ...
+
+    @property
+    def mark_site(self) -> MarkSite: ...
 
     @property
     def n_vocab(self) -> int: ...
@@ -152,6 +166,7 @@ class Generator(Protocol):
         temperature: float,
         top_p: float,
         logits_processor: LogitsProcessor | None = None,
+        server_mark: bool = False,
         seed: int | None = None,
     ) -> GenerationStream: ...
 
@@ -209,6 +224,10 @@ class LlamaCppGenerator:
         return 1
 
     @property
+    def mark_site(self) -> MarkSite:
+        return "in process"
+
+    @property
     def llama(self) -> Any:
         """The underlying `llama_cpp.Llama`, for benchmarks that time llama.cpp alone."""
         return self._llm
@@ -240,8 +259,13 @@ class LlamaCppGenerator:
         temperature: float,
         top_p: float,
         logits_processor: LogitsProcessor | None = None,
+        server_mark: bool = False,
         seed: int | None = None,
     ) -> GenerationStream:
+        if server_mark:
+            raise GenerationError(
+                "llama.cpp marks in process: pass a logits processor, not server_mark."
+            )
         prompt = self.prompt_ids(messages)
         if len(prompt) + max_tokens > self.n_ctx:
             raise GenerationError(
@@ -290,6 +314,7 @@ class LlamaCppGenerator:
                             break
                 finally:
                     tokens.close()
+                    result.completion_tokens = len(result.token_ids)
                     result.seconds = time.perf_counter() - started
                     result.text = self._llm.detokenize(result.token_ids).decode(
                         "utf-8", errors="replace"

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
 REMOTE_CONCURRENCY = 32
 """Default generations at once on a remote engine (64 requests at 32: p95 5.3 s, issue #14)."""
@@ -59,6 +59,45 @@ class LlmSettings(Group):
         description="llama.cpp weight repacking/AMX buffers; off because they crash some CPUs.",
     )
     seed: int = 0
+    endpoints: list[str] = Field(
+        default_factory=lambda: ["http://127.0.0.1:8000"],
+        min_length=1,
+        description="Remote backends: base URLs of the servers (with or without /v1), or "
+        "one router URL. Each vLLM endpoint must pass the watermark probe; requests go to a "
+        "healthy one.",
+    )
+    model: str | None = Field(
+        None, description="Remote backends: the served model name; None = the server's first."
+    )
+    api_key: SecretStr | None = Field(None, description="Remote backends: a bearer token.")
+    connect_timeout_s: float = Field(5.0, gt=0.0)
+    read_timeout_s: float = Field(
+        120.0,
+        gt=0.0,
+        description="Remote backends: the longest wait for the next streamed piece (it "
+        "includes the server's own queue before the first token).",
+    )
+    retries: int = Field(
+        1,
+        ge=0,
+        description="Remote backends: other endpoints tried when one fails before any text "
+        "of the answer was streamed.",
+    )
+    retry_after_s: float = Field(
+        10.0, gt=0.0, description="Remote backends: how long a failed endpoint is left out."
+    )
+    tokenizer: Literal["gguf", "server"] = Field(
+        "gguf",
+        description="Remote backends: count prompt tokens with the GGUF at `path` (bundled "
+        "SmolLM2 by default; it must be the served model's vocabulary) or with the server's "
+        "/tokenize endpoint (vLLM, llama-server).",
+    )
+    vocab_size: int | None = Field(
+        None,
+        ge=2,
+        description="Remote backends: the served model's vocabulary size, for the watermark "
+        "test; None = the GGUF's at `path`. Needed with tokenizer='server'.",
+    )
 
     @field_validator("path", mode="after")
     @classmethod

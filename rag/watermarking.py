@@ -42,9 +42,14 @@ def tokenize(text: str, settings: Settings) -> list[int]:
         return list(vocab.tokenize(text.encode("utf-8"), add_bos=False, special=False))
 
 
+def vocabulary_size(settings: Settings) -> int:
+    """The number of token ids of the settings' GGUF (bundled SmolLM2 by default)."""
+    return int(_tokenizer(settings).n_vocab())
+
+
 def detector(settings: Settings) -> GreenListDetector:
     """A detector with the settings' key and parameters, sized to the model's vocabulary."""
-    return GreenListDetector(settings.watermark, int(_tokenizer(settings).n_vocab()))
+    return GreenListDetector(settings.watermark, vocabulary_size(settings))
 
 
 def detect_text(text: str, settings: Settings | None = None) -> WatermarkVerdict:

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 
-from rag.generation import GenerationResult, GenerationStream, LogitsProcessor, Message
+from rag.generation import (
+    GenerationResult,
+    GenerationStream,
+    LogitsProcessor,
+    MarkSite,
+    Message,
+)
 
 
 class FakeGenerator:
@@ -13,6 +19,7 @@ class FakeGenerator:
     name = "fake-generator"
     n_vocab = 1000
     concurrency = 1
+    mark_site: MarkSite = "in process"
 
     def __init__(self, replies: Sequence[str] = ()) -> None:
         self.replies = list(replies)
@@ -29,6 +36,7 @@ class FakeGenerator:
         temperature: float,
         top_p: float,
         logits_processor: LogitsProcessor | None = None,
+        server_mark: bool = False,
         seed: int | None = None,
     ) -> GenerationStream:
         self.prompts.append(list(messages))

@@ -50,6 +50,8 @@ def removed_sentences(answer: Answer) -> list[str]:
 def watermark_badge(mark: WatermarkReport | None) -> str:
     if mark is None:
         return ""
+    if mark.status != "applied":
+        return f"Watermark: {mark.status}"
     return f"Watermark: {mark.verdict}, z = {mark.z:.1f}"
 
 

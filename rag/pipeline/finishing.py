@@ -46,8 +46,8 @@ class FinishStep:
             self._ground(turn)
         answer = turn.answer
         shows_generated_text = not (answer.abstained or answer.extractive)
-        if turn.marked and shows_generated_text and turn.result is not None:
-            answer.watermark = self.watermark.report(turn.result.token_ids)
+        if shows_generated_text and turn.result is not None:
+            answer.watermark = self.watermark.report(turn.result.token_ids, applied=turn.marked)
 
     def _ground(self, turn: Turn) -> None:
         assert turn.plan is not None and turn.result is not None, "generate before finishing"

@@ -1,4 +1,4 @@
-"""Step 6: generate: the model writes its draft, watermarked, one sequence at a time.
+"""Step 6: generate: the model writes its draft, watermarked, within the backend's slots.
 
 Draft sentences are screened by the output guard before they are yielded (`rag.draft`),
 so no caller of `Assistant.stream` ever sees unscreened model text.
@@ -24,13 +24,13 @@ class GenerateStep:
     def __init__(
         self,
         generator: Generator,
-        lock: threading.Lock,
+        slots: threading.Semaphore,
         decoding: GenerationSettings,
         watermark: WatermarkStep,
         screen: OutputScreen,
     ) -> None:
         self.generator = generator
-        self.lock = lock
+        self.slots = slots
         self.decoding = decoding
         self.watermark = watermark
         self.screen = screen
@@ -43,15 +43,17 @@ class GenerateStep:
         assert turn.plan is not None, "plan the prompt before generating"
         timings = turn.timings
         processor = self.watermark.processor()
+        server_mark = self.watermark.on_server
         screen = DraftScreen(lambda s, context: self.screen.screen(s, timings, context).shown)
         started = time.perf_counter()
-        with self.lock:
+        with self.slots:
             generation = self.generator.stream(
                 turn.plan.messages,
                 max_tokens=self.decoding.max_answer_tokens,
                 temperature=self.decoding.temperature,
                 top_p=self.decoding.top_p,
                 logits_processor=processor,
+                server_mark=server_mark,
             )
             try:
                 for piece in generation:
@@ -68,9 +70,9 @@ class GenerateStep:
         if timings.first_text_s is None:
             timings.first_text_s = timings.first_token_s
         turn.result = result
-        turn.marked = processor is not None
+        turn.marked = processor is not None or server_mark
         answer = turn.answer
         answer.raw_text = result.text
         answer.generated_token_ids = result.token_ids
         answer.usage.prompt_tokens = result.prompt_tokens
-        answer.usage.completion_tokens = len(result.token_ids)
+        answer.usage.completion_tokens = max(result.completion_tokens, len(result.token_ids))
