@@ -109,13 +109,19 @@ class CachedEmbedder:
         self._lock = threading.Lock()
 
     def embed(self, texts: Sequence[str]) -> Vectors:
+        # The lock guards the dict only: other turns' cache hits need not wait while the
+        # model embeds this call's new texts (two threads may embed one text twice).
         with self._lock:
-            missing = [t for t in dict.fromkeys(texts) if t not in self._cache]
-            if missing:
-                if len(self._cache) + len(missing) > self.max_entries:
+            known = {t: self._cache[t] for t in dict.fromkeys(texts) if t in self._cache}
+        missing = [t for t in dict.fromkeys(texts) if t not in known]
+        if missing:
+            fresh = dict(zip(missing, self.inner.embed(missing), strict=True))
+            with self._lock:
+                if len(self._cache) + len(fresh) > self.max_entries:
                     self._cache.clear()
-                self._cache.update(zip(missing, self.inner.embed(missing), strict=True))
-            rows = [self._cache[t] for t in texts]
+                self._cache.update(fresh)
+            known.update(fresh)
+        rows = [known[t] for t in texts]
         return np.asarray(rows, dtype=np.float32).reshape(len(texts), self.dim)
 
     def missing(self, texts: Sequence[str]) -> list[str]:
@@ -126,7 +132,7 @@ class CachedEmbedder:
     def save(self, path: Path, texts: Sequence[str]) -> None:
         """Write the vectors of `texts` (embedding any missing) to `path`, atomically."""
         vectors = self.embed(texts)
-        partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
+        partial = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.partial")
         try:
             with partial.open("wb") as handle:
                 np.savez(
