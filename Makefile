@@ -51,6 +51,15 @@ bench-provenance: $(STAMP)
 bench-stress: $(STAMP)
 	$(PY) -m eval.stress --clients 20 --questions 5
 
+# The app under load on each backend: simulated users (1 to 200, 3 questions each) against
+# llama.cpp in process (capped at 32 users), one vLLM replica, two behind vllm-router.
+# Results per arm in bench-results/serve/; redo one arm: make bench-serve ARMS=vllm2 USERS=1,8
+ARMS  ?= inprocess,vllm1,vllm2
+USERS ?= 1,8,32,64,200
+.PHONY: bench-serve
+bench-serve: $(STAMP)
+	$(PY) -m eval.serve --arms $(ARMS) --users $(USERS) --questions 3 --out bench-results/serve
+
 # Rebuild the labelled safety set (dedup, AdvBench decontamination, splits), then the
 # harm/injection classifier (tuned on dev only). Deterministic; about 5 minutes on 2 cores.
 .PHONY: train-safety

@@ -84,11 +84,15 @@ def _wait_for_http(url: str, timeout: float, server: subprocess.Popen[bytes] | N
 
 
 @contextmanager
-def served_app(data_dir: Path, log_path: Path) -> Iterator[str]:
-    """Start `coursebot chat` on a free port in a child process; yields its URL."""
+def served_app(
+    data_dir: Path, log_path: Path, settings_env: dict[str, str] | None = None
+) -> Iterator[str]:
+    """Start `coursebot chat` on a free port in a child process, with `settings_env` on top
+    of this environment (`COURSEBOT_LLM__BACKEND=vllm`, ...); yields its URL."""
     port = _free_port()
     env = {
         **os.environ,
+        **(settings_env or {}),
         "COURSEBOT_DATA_DIR": str(data_dir),
         "COURSEBOT_SERVER__PORT": str(port),
         "COURSEBOT_SERVER__HOST": "127.0.0.1",

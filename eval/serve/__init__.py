@@ -1,0 +1,1 @@
+"""`make bench-serve`: simulated users against the web app on each generation backend."""

@@ -1,0 +1,3 @@
+from eval.serve.bench import main
+
+main()

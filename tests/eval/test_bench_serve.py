@@ -1,0 +1,136 @@
+"""`make bench-serve` at tiny size: simulated users against the app with a fake assistant.
+
+The real arms (llama.cpp in process, vLLM) are measured by the benchmark, not asserted
+here; this checks that users, counting, the turn-log check, the watermark figures and
+the per-arm files do what they say.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from pydantic import SecretStr
+
+from eval.serve import report
+from eval.serve.bench import main, measure_level, write_summary
+from rag.settings import load_settings
+from safety.watermark import GreenListDetector, WatermarkConfig
+from tests.real_models import COURSE_KB
+from tests.ui.ui_fakes import FakeAssistant
+from tests.ui.ui_launch import serve
+from ui.holder import AssistantHolder
+
+VOCAB = 1000
+
+
+def _tokenize(text: str) -> list[int]:
+    return [sum(map(ord, word)) % VOCAB for word in text.split()]
+
+
+def _control() -> GreenListDetector:
+    return GreenListDetector(WatermarkConfig(key=SecretStr("another key")), VOCAB)
+
+
+def test_a_tiny_level_against_the_app(tmp_path: Path) -> None:
+    settings = load_settings(data_dir=tmp_path / "data", kb_paths=[COURSE_KB])
+    holder = AssistantHolder(settings, FakeAssistant)
+    app, url = serve(holder)
+    try:
+        level = measure_level(
+            url,
+            settings.data_dir / "turns.sqlite3",
+            "inprocess",
+            users=3,
+            per_user=2,
+            deadline_s=60,
+            tokenize=_tokenize,
+            control=_control(),
+            run_id="test",
+        )
+    finally:
+        app.close()  # type: ignore[attr-defined]
+    assert (level.sent, level.answered, level.errors, level.turns_logged) == (6, 6, 0, 6)
+    assert level.first_text_p50_s is not None and level.final_p95_s is not None
+    assert level.first_text_p50_s <= level.final_p95_s
+    assert level.answers_per_s > 0
+    assert level.watermark.long_answers == 0  # the fake's answers are short
+
+    out = tmp_path / "serve"
+    report.save_arm(
+        out,
+        report.ArmResults(
+            arm="inprocess",
+            description="fake",
+            app_settings={},
+            machine={},
+            levels={3: level},
+            not_measured={200: "capped at 32 users"},
+        ),
+    )
+    table = write_summary(out, "python -m eval.serve --users 3").read_text()
+    assert "| inprocess | 3 x 2 | 6 / 6 | 0 |" in table
+    assert "inprocess at 200 users: capped at 32 users" in table
+    assert json.loads((out / "summary.json").read_text())[0]["levels"]["3"]["answered"] == 6
+
+
+def _row(tokens: int, verdict: str, z: float, answer: str) -> dict[str, object]:
+    return {
+        "usage": json.dumps({"completion_tokens": tokens}),
+        "watermark": json.dumps({"verdict": verdict, "z": z}),
+        "answer": answer,
+    }
+
+
+def test_watermark_figures_count_long_generations_only() -> None:
+    text = " ".join(f"word{i}" for i in range(200))
+    rows = [
+        _row(180, "watermarked", 6.0, text),
+        _row(160, "not watermarked", 2.0, text),
+        _row(40, "watermarked", 4.5, text),  # too short to count
+        {"usage": "{}", "watermark": None, "answer": "a quote"},  # nothing generated
+    ]
+    mark = report.watermarking(rows, _tokenize, _control())
+    assert (mark.long_answers, mark.detected, mark.detection_rate) == (2, 1, 0.5)
+    assert mark.min_z == 2.0 and mark.unmarked_judged == 2 and mark.unmarked_flagged == 0
+
+
+def test_the_ratio_is_only_comparable_within_one_run() -> None:
+    def arm(name: str, rate: float, run: str) -> report.ArmResults:
+        level = report.Level.model_validate(
+            {
+                **{k: None for k in report.Level.model_fields},
+                "arm": name,
+                "users": 32,
+                "questions_per_user": 3,
+                "run_id": run,
+                "measured_at": "now",
+                "load_average": [1.0, 1.0, 1.0],
+                "sent": 96,
+                "answered": 96,
+                "errors": 0,
+                "error_samples": [],
+                "waited_in_line": 0,
+                "wall_s": 10.0,
+                "answers_per_s": rate,
+                "turns_logged": 96,
+                "watermark": report.Watermarking(),
+            }
+        )
+        return report.ArmResults(
+            arm=name, description="", app_settings={}, machine={}, levels={32: level}
+        )
+
+    same = report.markdown([arm("inprocess", 0.1, "a"), arm("vllm1", 0.8, "a")], "cmd")
+    assert "8.0x (same run)" in same
+    other = report.markdown([arm("inprocess", 0.1, "a"), arm("vllm1", 0.8, "b")], "cmd")
+    assert "not comparable" in other
+
+
+@pytest.mark.parametrize(
+    "args", [["--arms", "gpu9"], ["--users", "0"], ["--users", "eight"], ["--questions", "0"]]
+)
+def test_bad_arguments_are_usage_errors(args: list[str]) -> None:
+    assert CliRunner().invoke(main, args).exit_code == 2
