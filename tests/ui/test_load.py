@@ -225,3 +225,51 @@ def test_a_reader_who_leaves_closes_the_answer_stream(gated: Any) -> None:
     until(lambda: bot.closed == 1, "the stream closed")
     until(lambda: app.line.stats().running == 0, "the slot freed")
     assert bot.started == 1
+
+
+def read_then_drop(url: str, session: str, question: str, updates: int) -> None:
+    """Ask through Gradio's own protocol, as the page does, and drop the event stream's
+    connection after `updates` updates (no cancel request: the tab just closed)."""
+    import httpx
+
+    config = httpx.get(f"{url}config", timeout=30).json()
+    chat = next(d for d in config["dependencies"] if d.get("api_name") == "chat")
+    joined = httpx.post(
+        f"{url}gradio_api/queue/join",
+        json={
+            "data": [question, [], None, None],
+            "fn_index": chat["id"],
+            "session_hash": session,
+            "event_data": None,
+            "trigger_id": None,
+        },
+        timeout=30,
+    )
+    assert joined.status_code == 200, joined.text
+    seen = 0
+    with httpx.stream(
+        "GET", f"{url}gradio_api/queue/data", params={"session_hash": session}, timeout=30
+    ) as events:
+        for line in events.iter_lines():
+            seen += '"process_generating"' in line
+            if seen >= updates:
+                return
+
+
+def test_a_reader_whose_connection_drops_closes_the_answer_stream(gated: Any) -> None:
+    app, bot, url = gated()
+    bot.ticking = True
+    read_then_drop(url, "dropped-mid-answer", "What is data drift?", updates=3)
+    until(lambda: bot.closed == 1, "the stream closed")
+    until(lambda: app.line.stats().running == 0, "the slot freed")
+
+
+def test_a_waiting_reader_whose_connection_drops_leaves_the_line(gated: Any) -> None:
+    app, bot, url = gated()
+    holding = Client(url, verbose=False).submit("What is data drift?", [], api_name="/chat")
+    until(lambda: app.line.stats().running == 1, "the slot taken")
+    read_then_drop(url, "dropped-in-line", "What is concept drift?", updates=1)
+    until(lambda: app.line.stats().waiting == 0, "the line emptied")
+    bot.gate.set()
+    assert holding.result(timeout=WAIT_S)[2].startswith("Answered in")
+    assert bot.started == 1  # the one who left was never answered
