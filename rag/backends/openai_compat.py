@@ -263,7 +263,7 @@ class OpenAICompatGenerator:
             result.seconds = time.perf_counter() - started
         if not result.finish_reason:
             raise ServerFailure("the stream ended before the answer was finished")
-        if not result.completion_tokens:
+        if result.token_ids:
             result.completion_tokens = len(result.token_ids)
 
 
@@ -280,7 +280,8 @@ def _take(event: dict[str, Any], result: GenerationResult) -> str:
     usage = event.get("usage")
     if isinstance(usage, dict):
         result.prompt_tokens = int(usage.get("prompt_tokens") or result.prompt_tokens)
-        result.completion_tokens = int(usage.get("completion_tokens") or 0)
+        if not result.token_ids:
+            result.completion_tokens = int(usage.get("completion_tokens") or 0)
     prompt_ids = event.get("prompt_token_ids")
     if isinstance(prompt_ids, list) and not result.prompt_tokens:
         result.prompt_tokens = len(prompt_ids)
@@ -293,7 +294,16 @@ def _take(event: dict[str, Any], result: GenerationResult) -> str:
             result.token_ids.extend(int(i) for i in ids)
         if choice.get("finish_reason"):
             result.finish_reason = str(choice["finish_reason"])
+            if result.finish_reason == "stop" and not isinstance(choice.get("stop_reason"), str):
+                _drop_stop_token(result, ids)
     return text
+
+
+def _drop_stop_token(result: GenerationResult, ids: object) -> None:
+    """vLLM returns the end-of-turn token with the ids that ended on it; the answer's ids
+    leave it out, as llama.cpp's do (a stop string's tokens are text and stay)."""
+    if isinstance(ids, list) and ids and result.token_ids:
+        result.token_ids.pop()
 
 
 def _json_of(endpoint: Endpoint, response: httpx.Response) -> dict[str, Any]:

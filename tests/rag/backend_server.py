@@ -20,6 +20,8 @@ from safety.watermark import WatermarkConfig
 from safety.watermark.remote import MARK_ARG, PROBE_ARG, probe_tokens
 
 MODEL = "fake-smollm2"
+EOS = 2
+"""Like vLLM, the end-of-turn token comes back with the ids of the chunk that ended on it."""
 
 
 @dataclass
@@ -155,10 +157,15 @@ class FakeEngine:
             choice: dict[str, Any] = {"index": 0, "delta": {"content": word + " "}}
             if with_ids:
                 choice["token_ids"] = [2000 + n + (1000 if marked else 0)]
-            if n == len(words) - 1:
-                choice["finish_reason"] = "length" if len(words) == body["max_tokens"] else "stop"
+            if n == len(words) - 1 and len(words) == body["max_tokens"]:
+                choice["finish_reason"] = "length"
             yield {"choices": [choice]}
+        if len(words) < body["max_tokens"]:
+            end: dict[str, Any] = {"index": 0, "delta": {}, "finish_reason": "stop"}
+            if with_ids:
+                end["token_ids"] = [EOS]
+            yield {"choices": [end]}
         yield {
             "choices": [],
-            "usage": {"prompt_tokens": 17, "completion_tokens": len(words)},
+            "usage": {"prompt_tokens": 17, "completion_tokens": len(words) + 1},
         }
