@@ -143,7 +143,7 @@ class OpenAICompatGenerator:
     def _generate(self, body: dict[str, Any], result: GenerationResult) -> Iterator[str]:
         tried: list[str] = []
         last = "no endpoint"
-        for endpoint in self.pool.order()[: 1 + self.settings.retries]:
+        for endpoint in self._attempts():
             tried.append(endpoint.url)
             streamed = False
             try:
@@ -163,9 +163,16 @@ class OpenAICompatGenerator:
                 last = _describe(exc)
                 _reset(result)
         raise BackendUnavailable(
-            f"No generation server answered (tried {', '.join(tried)}; last: {last}). Start "
+            f"No generation server answered (tried {', '.join(dict.fromkeys(tried))}; last: "
+            f"{last}). Start "
             "the server (`make serve`) or check llm.endpoints."
         )
+
+    def _attempts(self) -> list[Endpoint]:
+        """Where one request may go: `1 + retries` tries over the endpoints in order, the
+        list repeated when it is shorter (a router sends a retry to another replica)."""
+        order = self.pool.order()
+        return [order[n % len(order)] for n in range(1 + self.settings.retries)]
 
     def _ensure_connected(self, endpoint: Endpoint) -> None:
         if endpoint.connected:
@@ -211,7 +218,7 @@ class OpenAICompatGenerator:
     def _request(self, call: Callable[[Endpoint, str], int], text: str) -> int:
         """A small non-streamed request with the same failover as generation."""
         last = "no endpoint"
-        for endpoint in self.pool.order()[: 1 + self.settings.retries]:
+        for endpoint in self._attempts():
             try:
                 self._ensure_connected(endpoint)
                 return call(endpoint, text)

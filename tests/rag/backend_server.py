@@ -32,6 +32,8 @@ class Script:
     probe_config: WatermarkConfig | None = field(default_factory=WatermarkConfig)
     """Whose probe tokens it answers with; None = no processor (ordinary tokens)."""
     status: int = 200
+    fail_chats: int = 0
+    """The next this many chat requests get a 500 (a router whose replica just died)."""
     cut_after: int | None = None
     """Close the connection abruptly after this many chunks."""
     delay_s: float = 0.0
@@ -87,8 +89,12 @@ class FakeEngine:
                 body = json.loads(self.rfile.read(length) or b"{}")
                 engine.requests.append((self.path, body))
                 script = engine.script
-                if script.status != 200:
-                    self._json({"error": {"message": "engine dead"}}, status=script.status)
+                failing = self.path == "/v1/chat/completions" and script.fail_chats > 0
+                if failing:
+                    script.fail_chats -= 1
+                if script.status != 200 or failing:
+                    status = 500 if failing else script.status
+                    self._json({"error": {"message": "engine dead"}}, status=status)
                 elif self.path == "/v1/completions":
                     self._json(engine.completion(body))
                 elif self.path == "/tokenize":

@@ -261,6 +261,15 @@ def test_a_server_error_before_any_text_is_retried_on_another_endpoint(
     assert all(texts) and len(second.bodies("/v1/chat/completions")) == 2
 
 
+def test_one_endpoint_alone_is_tried_again_as_a_router_would_send_it_elsewhere(
+    tmp_path: Path, engine: FakeEngine
+) -> None:
+    generator = remote(tmp_path, [engine.url])
+    engine.script.fail_chats = 1
+    assert answer(generator)[0] == "Data drift degrades models . "
+    assert len(engine.bodies("/v1/chat/completions")) == 2
+
+
 def test_an_endpoint_that_dies_mid_answer_costs_that_answer_a_clear_error(
     tmp_path: Path, engine: FakeEngine, second: FakeEngine
 ) -> None:
