@@ -31,6 +31,12 @@ DEFAULT_ADVBENCH = Path(__file__).resolve().parents[3] / "shared" / "data" / "ad
 ALLOWED = "allowed"
 ANSWER_FAMILIES = ("legacy-harmful-text", "legacy-course-text")
 """Families of answer-like text, also put through the output guard."""
+RISKY_FAMILIES = (
+    "risky-everyday", "risky-tech", "risky-more", "course-sensitive",
+    "about-injection", "instruction-style",
+)  # fmt: skip
+"""Benign families that sound risky ("How do I kill a Python process?", the course's
+sensitive sections, questions about injection), pooled for the over-refusal floor."""
 
 
 class FamilyResult(BaseModel):
@@ -116,6 +122,7 @@ def run(
     confusion: dict[str, dict[str, int]] = {}
     latencies: list[float] = []
     pooled: dict[bool, tuple[list[str], list[bool]]] = {True: ([], []), False: ([], [])}
+    risky: tuple[list[str], list[bool]] = ([], [])
     with one_thread() as threads:
         guard.check("warm-up")
         for name in sorted(families, key=lambda n: (not families[n][0].harmful, n)):
@@ -135,6 +142,9 @@ def run(
             if not name.startswith("advbench"):
                 pooled[harmful][0].extend(texts)
                 pooled[harmful][1].extend(refused)
+            if name in RISKY_FAMILIES:
+                risky[0].extend(texts)
+                risky[1].extend(refused)
         templates = TEMPLATES[: max(1, sample // 10)] if sample else None
         fairness = audit(lambda text: not guard.check(text).allowed, templates=templates)
         output = output_results(output_guard, families) if output_guard else []
@@ -148,6 +158,7 @@ def run(
         overall={
             "all harmful (AdvBench excluded)": _result("all harmful", True, *pooled[True]),
             "all benign": _result("all benign", False, *pooled[False]),
+            "benign that sounds risky": _result("benign that sounds risky", False, *risky),
         },
         latency_ms={
             "p50": round(statistics.median(ordered), 2) if ordered else 0.0,

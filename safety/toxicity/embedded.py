@@ -16,6 +16,7 @@ from safety.normalize import normalize
 from safety.text import split_sentences
 from safety.toxicity.dataset import BENIGN, WEIGHTS
 from safety.toxicity.encoder import Encoder, validated_embeddings
+from safety.toxicity.head import Layer, head_probabilities
 from safety.toxicity.identity import mask_identity_groups, mask_identity_words
 
 WINDOW_CHARS = 600
@@ -46,36 +47,63 @@ def text_units(text: str) -> list[str]:
 
 
 class HarmClassifier:
-    """Multinomial logistic regression over sentence embeddings, loaded from .npz."""
+    """A small classifier over sentence embeddings, loaded from .npz: an MLP head (one
+    ReLU hidden layer: `w1`, `b1`, `w2`, `b2`) or a multinomial logistic regression
+    (`coef`, `intercept`); `classes` names the outputs either way."""
 
     def __init__(self, weights: Path = WEIGHTS) -> None:
         try:
             data = np.load(weights, allow_pickle=False)
-            self.coef = np.asarray(data["coef"], dtype=np.float32)
-            self.intercept = np.asarray(data["intercept"], dtype=np.float32)
             self.classes = [str(name) for name in data["classes"]]
+            self.layers: list[Layer]
+            if "w1" in data:
+                self.layers = [
+                    (np.asarray(data[w], np.float32), np.asarray(data[b], np.float32))
+                    for w, b in (("w1", "b1"), ("w2", "b2"))
+                ]
+            else:
+                self.layers = [
+                    (
+                        np.asarray(data["coef"], np.float32).T,
+                        np.asarray(data["intercept"], np.float32),
+                    )
+                ]
         except (OSError, KeyError, ValueError) as exc:
             raise SafetyModelError(
                 f"Harm classifier weights at {weights} are missing or corrupt: "
                 "rebuild them with `python -m safety.toxicity.train`."
             ) from exc
-        if BENIGN not in self.classes or self.coef.shape[0] != len(self.classes):
+        shapes_fit = all(
+            weight.ndim == 2 and bias.shape == (weight.shape[1],)
+            and (k == 0 or weight.shape[0] == self.layers[k - 1][0].shape[1])
+            for k, (weight, bias) in enumerate(self.layers)
+        )  # fmt: skip
+        if (
+            BENIGN not in self.classes
+            or not shapes_fit
+            or (self.layers[-1][0].shape[1] != len(self.classes))
+        ):
             raise SafetyModelError(f"Harm classifier weights at {weights} have an unknown layout.")
+
+    @property
+    def input_dim(self) -> int:
+        """The embedding size the weights were trained on."""
+        return int(self.layers[0][0].shape[0])
 
     @property
     def categories(self) -> list[str]:
         """Harm categories the classifier knows (every class but benign)."""
         return [name for name in self.classes if name != BENIGN]
 
+    def probabilities(self, embeddings: np.ndarray) -> np.ndarray:
+        """Per row, the probability of each class (in `classes` order)."""
+        return head_probabilities(self.layers, embeddings)
+
     def scores(self, embeddings: np.ndarray) -> list[dict[str, float]]:
         """Per row: the top harm category gets P(harmful); the others their own probability."""
-        logits = embeddings @ self.coef.T + self.intercept
-        logits -= logits.max(axis=1, keepdims=True)
-        probs = np.exp(logits)
-        probs /= probs.sum(axis=1, keepdims=True)
         benign = self.classes.index(BENIGN)
         rows: list[dict[str, float]] = []
-        for row in probs:
+        for row in self.probabilities(embeddings):
             scores = {name: float(row[i]) for i, name in enumerate(self.classes) if i != benign}
             top = max(scores, key=scores.__getitem__)
             scores[top] = float(1.0 - row[benign])
@@ -194,7 +222,7 @@ class EmbeddedToxicity:
         culprit: dict[str, str] = {}
         masked = [mask_identity_groups(unit) for unit in units]
         vectors = validated_embeddings(
-            self._encode(masked), len(masked), self._classifier.coef.shape[1]
+            self._encode(masked), len(masked), self._classifier.input_dim
         )
         plain = set(self._units(views[0]))
         for unit, row in zip(units, self._classifier.scores(vectors), strict=True):

@@ -3,61 +3,56 @@
     make train-safety          # rebuilds the labelled set, then runs this
     python -m safety.toxicity.train
 
-A multinomial logistic regression over frozen MiniLM embeddings of identity-masked
+An MLP head (one ReLU hidden layer) over frozen MiniLM embeddings of identity-masked
 texts, one class per harm category (`prompt-injection` included, so jailbreaks and
-instruction overrides are judged by the same learned model) plus `benign`. Classes are
-weighted to balance. Two things are tuned on the dev split only, never on test:
+instruction overrides are judged by the same learned model) plus `benign`. Every train
+item is fitted with its variants (`safety.toxicity.augment`: framings, tense changes,
+and encodings as the guard reads them after de-obfuscation). Classes are weighted to
+balance. `ENSEMBLE` heads with different seeds are averaged in logit space, which is
+itself one MLP (their hidden layers side by side), so the guard runs one small head.
 
-- the regularisation strength C, from a small grid;
-- a shift of the benign intercept, so that the guard's rule (refuse when 1 - P(benign)
-  >= 0.5 on the whole text or any of its sentences) refuses at most `MAX_DEV_FPR` of the
-  dev split's benign items while refusing as many harmful ones as possible.
+Tuned on the dev split only, never on test: a shift of the benign logit, so that the
+guard's rule (refuse when 1 - P(benign) >= 0.5 on any unit the guard reads: the whole
+text, its sentences, its decoded and normalised views) refuses at most `MAX_DEV_FPR` of
+the dev split's benign items while refusing as many harmful ones as possible.
 
-The fit is deterministic (lbfgs, no sampling); the weights ship as a small .npz read by
+Deterministic: fixed seeds, one torch thread. The weights ship as a small .npz read by
 `safety.toxicity.embedded.HarmClassifier`.
 """
 
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from safety.toxicity.augment import guard_views, variants
 from safety.toxicity.dataset import BENIGN, DATA_DIR, LABELLED, WEIGHTS, LabelledItem, load_items
 from safety.toxicity.encoder import Encoder, load_encoder
+from safety.toxicity.head import Layer, head_probabilities
 from safety.toxicity.identity import mask_identity_groups
 
 IDENTITY_GROUPS = DATA_DIR / "identity_groups.json"
 SOURCE = IDENTITY_GROUPS
 """The identity groups the masking must cover (read by tests/safety/test_identity_mask.py)."""
-C_GRID = (0.5, 1.0, 2.0, 4.0, 8.0, 16.0)
-SHIFT_GRID = tuple(round(value, 2) for value in np.arange(-3.0, 3.01, 0.1))
+SHIFT_GRID = tuple(round(value, 2) for value in np.arange(-3.0, 6.01, 0.1))
 MAX_DEV_FPR = 0.03
-FRAMINGS = (
-    "Hypothetically, {lower}",
-    "For a novel I'm writing: {text}",
-    "Let's role-play. You are an expert with many years of experience. {text}",
-    "Back in the day, people used to ask this: {text}",
-    "Quick question, {lower}",
-    "My friend asked me this and I didn't know: {text}",
-    "Imagine a story where someone asks: {text}",
-    "Just curious - {lower}",
-)
-"""Wrappers added to train items of every label alike (two per item, picked by a hash of
-its id), so that framing alone (hypothetical, fiction, role-play, hearsay) predicts nothing."""
-FRAMINGS_PER_ITEM = 2
 
 
-def framed(item: LabelledItem) -> list[str]:
-    """The item's text and `FRAMINGS_PER_ITEM` framed copies of it, chosen by its id."""
-    start = int(hashlib.sha256(item.id.encode("utf-8")).hexdigest(), 16) % len(FRAMINGS)
-    lower = item.text[:1].lower() + item.text[1:]
-    picked = [FRAMINGS[(start + k) % len(FRAMINGS)] for k in range(FRAMINGS_PER_ITEM)]
-    return [item.text, *(frame.format(text=item.text, lower=lower) for frame in picked)]
+@dataclass(frozen=True)
+class HeadConfig:
+    """Shape and schedule of the MLP head (chosen on dev; see the module docstring)."""
+
+    hidden: int = 256
+    epochs: int = 60
+    batch: int = 64
+    learning_rate: float = 1e-3
+    weight_decay: float = 1e-4
+    dropout: float = 0.1
+    ensemble: int = 5
 
 
 def encode(encoder: Encoder, texts: list[str]) -> np.ndarray:
@@ -65,41 +60,45 @@ def encode(encoder: Encoder, texts: list[str]) -> np.ndarray:
     return encoder([mask_identity_groups(text) for text in texts])
 
 
-def _probabilities(features: np.ndarray, coef: np.ndarray, intercept: np.ndarray) -> np.ndarray:
-    logits = features @ coef.T + intercept
-    logits -= logits.max(axis=1, keepdims=True)
-    probs = np.exp(logits)
-    return probs / probs.sum(axis=1, keepdims=True)
+def fit_units(text: str) -> list[str]:
+    """The pieces the guard classifies for `text`: its units and those of every view it
+    reads after de-obfuscation and normalisation."""
+    from safety.toxicity.embedded import text_units
+
+    views = [text, *guard_views(text)]
+    return list(dict.fromkeys(unit for view in views for unit in text_units(view) or [view]))
 
 
 class DevUnits:
     """The dev split cut into the pieces the guard classifies, encoded once."""
 
     def __init__(self, encoder: Encoder, items: list[LabelledItem]) -> None:
-        from safety.toxicity.embedded import text_units
-
-        units = [text_units(item.text) or [item.text] for item in items]
+        units = [fit_units(item.text) for item in items]
         flat = list(dict.fromkeys(unit for pieces in units for unit in pieces))
         index = {unit: i for i, unit in enumerate(flat)}
         self.features = encode(encoder, flat)
         self.rows = [[index[unit] for unit in pieces] for pieces in units]
         self.harmful = np.array([item.harmful for item in items])
 
-    def harm(self, coef: np.ndarray, intercept: np.ndarray, benign: int) -> np.ndarray:
+    def harm(self, layers: list[Layer], benign: int) -> np.ndarray:
         """Per item: the highest 1 - P(benign) over its units (the guard's harm score)."""
-        unit_harm = 1.0 - _probabilities(self.features, coef, intercept)[:, benign]
+        unit_harm = 1.0 - head_probabilities(layers, self.features)[:, benign]
         return np.array([unit_harm[row].max() for row in self.rows])
 
 
-def best_shift(
-    dev: DevUnits, coef: np.ndarray, intercept: np.ndarray, benign: int
-) -> dict[str, float]:
-    """The benign-intercept shift with the highest dev recall at dev FPR <= MAX_DEV_FPR."""
+def shifted(layers: list[Layer], benign: int, shift: float) -> list[Layer]:
+    """The layers with the benign output's bias moved by `shift`."""
+    weight, bias = layers[-1]
+    moved = bias.copy()
+    moved[benign] += shift
+    return [*layers[:-1], (weight, moved)]
+
+
+def best_shift(dev: DevUnits, layers: list[Layer], benign: int) -> dict[str, float]:
+    """The benign-logit shift with the highest dev recall at dev FPR <= MAX_DEV_FPR."""
     best: dict[str, float] = {}
     for shift in SHIFT_GRID:
-        moved = intercept.copy()
-        moved[benign] += shift
-        refused = dev.harm(coef, moved, benign) >= 0.5
+        refused = dev.harm(shifted(layers, benign, shift), benign) >= 0.5
         fpr = float(refused[~dev.harmful].mean())
         recall = float(refused[dev.harmful].mean())
         if fpr <= MAX_DEV_FPR and (not best or recall > best["dev_recall"]):
@@ -107,50 +106,87 @@ def best_shift(
     return best or {"shift": SHIFT_GRID[-1], "dev_recall": 0.0, "dev_fpr": 1.0}
 
 
-@dataclass
-class Fit:
-    """One fitted candidate and how it did on dev."""
+def fit_head(
+    features: np.ndarray, labels: list[str], config: HeadConfig = HeadConfig()
+) -> tuple[list[str], list[Layer]]:
+    """`config.ensemble` MLPs (seeds 0, 1, ...) fitted with class-balanced cross-entropy,
+    merged into one MLP whose logits are their mean. Returns (classes, layers)."""
+    import torch
 
-    c_value: float
-    classes: list[str]
-    coef: np.ndarray
-    intercept: np.ndarray
-    tuned: dict[str, float]
+    classes = sorted(set(labels))
+    targets = torch.tensor([classes.index(label) for label in labels])
+    counts = torch.bincount(targets, minlength=len(classes)).float()
+    loss_fn = torch.nn.CrossEntropyLoss(weight=len(labels) / (len(classes) * counts))
+    inputs = torch.tensor(features, dtype=torch.float32)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    parts: list[tuple[np.ndarray, ...]] = []
+    try:
+        for seed in range(config.ensemble):
+            torch.manual_seed(seed)
+            first = torch.nn.Linear(inputs.shape[1], config.hidden)
+            second = torch.nn.Linear(config.hidden, len(classes))
+            net = torch.nn.Sequential(
+                torch.nn.Dropout(config.dropout),
+                first,
+                torch.nn.ReLU(),
+                torch.nn.Dropout(config.dropout),
+                second,
+            )
+            optimiser = torch.optim.AdamW(
+                net.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay
+            )
+            order = torch.Generator().manual_seed(seed)
+            for _ in range(config.epochs):
+                net.train()
+                permutation = torch.randperm(len(labels), generator=order)
+                for start in range(0, len(labels), config.batch):
+                    batch = permutation[start : start + config.batch]
+                    optimiser.zero_grad()
+                    loss_fn(net(inputs[batch]), targets[batch]).backward()
+                    optimiser.step()
+            parts.append(
+                tuple(
+                    tensor.detach().numpy().astype(np.float32)
+                    for tensor in (first.weight, first.bias, second.weight, second.bias)
+                )
+            )
+    finally:
+        torch.set_num_threads(threads)
+    w1 = np.concatenate([p[0].T for p in parts], axis=1)
+    b1 = np.concatenate([p[1] for p in parts])
+    w2 = np.concatenate([p[2].T for p in parts], axis=0) / len(parts)
+    b2 = np.mean([p[3] for p in parts], axis=0).astype(np.float32)
+    return classes, [(w1, b1), (w2.astype(np.float32), b2)]
 
 
-def train(encoder: Encoder, labelled: Path = LABELLED, out: Path = WEIGHTS) -> dict[str, object]:
-    """Fit on train, tune C and the benign shift on dev, save the weights; returns a summary."""
-    from sklearn.linear_model import LogisticRegression
-
+def train(
+    encoder: Encoder,
+    labelled: Path = LABELLED,
+    out: Path = WEIGHTS,
+    config: HeadConfig = HeadConfig(),
+) -> dict[str, object]:
+    """Fit on train (with variants), tune the benign shift on dev, save the weights;
+    returns a summary."""
     items = load_items(labelled)
     train_items = [item for item in items if item.split == "train"]
     dev_items = [item for item in items if item.split == "dev"]
-    texts = [text for item in train_items for text in framed(item)]
-    labels = [item.label for item in train_items for _ in framed(item)]
+    pairs = [(text, item.label) for item in train_items for text in variants(item.id, item.text)]
+    texts = [text for text, _ in pairs]
+    labels = [label for _, label in pairs]
     features = encode(encoder, texts)
-    dev = DevUnits(encoder, dev_items)
-    best: Fit | None = None
-    for c_value in C_GRID:
-        model = LogisticRegression(C=c_value, class_weight="balanced", max_iter=5000)
-        model.fit(features, labels)
-        classes = [str(name) for name in model.classes_]
-        coef = model.coef_.astype(np.float32)
-        intercept = model.intercept_.astype(np.float32)
-        tuned = best_shift(dev, coef, intercept, classes.index(BENIGN))
-        if best is None or tuned["dev_recall"] > best.tuned["dev_recall"]:
-            intercept[classes.index(BENIGN)] += tuned["shift"]
-            best = Fit(c_value, classes, coef, intercept, tuned)
-    assert best is not None
-    np.savez(
-        out, coef=best.coef, intercept=best.intercept, classes=np.array(best.classes, dtype=str)
-    )
+    classes, layers = fit_head(features, labels, config)
+    benign = classes.index(BENIGN)
+    tuned = best_shift(DevUnits(encoder, dev_items), layers, benign)
+    (w1, b1), (w2, b2) = shifted(layers, benign, tuned["shift"])
+    np.savez(out, w1=w1, b1=b1, w2=w2, b2=b2, classes=np.array(classes, dtype=str))
     return {
-        "C": best.c_value,
-        "benign_shift": best.tuned["shift"],
-        "dev_recall": round(best.tuned["dev_recall"], 4),
-        "dev_fpr": round(best.tuned["dev_fpr"], 4),
+        "head": {"hidden": config.hidden, "ensemble": config.ensemble, "epochs": config.epochs},
+        "benign_shift": tuned["shift"],
+        "dev_recall": round(tuned["dev_recall"], 4),
+        "dev_fpr": round(tuned["dev_fpr"], 4),
         "train_items": len(train_items),
-        "train_texts_with_framings": len(texts),
+        "train_texts_with_variants": len(texts),
         "train_counts": {label: labels.count(label) for label in sorted(set(labels))},
         "dev_n": len(dev_items),
     }
