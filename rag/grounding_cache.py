@@ -5,13 +5,18 @@ check) and quoted from them (the opening quote). Embedding those sentences on ea
 question cost a few hundred milliseconds on 2 cores, before the first quoted words and
 after the last generated token. They depend only on the indexed text, so they are
 embedded when an index is first used and saved as `grounding-vectors.npz` in the index
-folder; later starts load them. The file is only a cache: without it, or with a damaged
+folder; later starts load them (`GroundingPrimer` embeds them in the background, so a
+fresh index answers at once). The file is only a cache: without it, or with a damaged
 one, answers are the same, only slower.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
+import threading
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -26,12 +31,17 @@ MAX_TEXTS = 20_000
 """Beyond this many passage sentences, nothing is embedded ahead of time."""
 
 
+def texts_of(chunks: Sequence[Chunk]) -> list[str]:
+    """Every text grounding may embed for `chunks`, each once."""
+    return list(dict.fromkeys(t for c in chunks for t in grounding_texts(c.section, c.text)))
+
+
 def prime_grounding_vectors(embedder: Embedder, chunks: Sequence[Chunk], index_dir: Path) -> int:
     """Put the vectors of every text grounding may embed for `chunks` into the embedder's
     cache, from the saved file where possible; returns how many texts are primed."""
     if not isinstance(embedder, CachedEmbedder):
         return 0
-    texts = list(dict.fromkeys(t for c in chunks for t in grounding_texts(c.section, c.text)))
+    texts = texts_of(chunks)
     if not texts or len(texts) > MAX_TEXTS:
         return 0
     if not embedder.missing(texts):
@@ -44,3 +54,93 @@ def prime_grounding_vectors(embedder: Embedder, chunks: Sequence[Chunk], index_d
         except OSError as exc:
             log.warning("could not save grounding vectors to %s: %s", path, exc)
     return len(texts)
+
+
+class GroundingPrimer:
+    """Primes the grounding vectors of an index in a background thread, while idle.
+
+    Eager priming made a fresh index answerable only after every passage sentence was
+    embedded (494 chunks, about 4,700 texts: most of two minutes on 2 cores). Here the
+    saved file is loaded, and what is missing is embedded `batch` texts at a time, only
+    after `idle_s` seconds without a question (`touch`); a question meanwhile embeds the
+    few sentences of its own passages on demand, through the same cache. When every text
+    is in, the file is saved for the next start. The thread runs at the lowest CPU
+    priority where the system allows it.
+    """
+
+    def __init__(
+        self,
+        embedder: Embedder,
+        chunks: Sequence[Chunk],
+        index_dir: Path,
+        *,
+        idle_s: float = 2.0,
+        batch: int = 16,
+    ) -> None:
+        self.embedder = embedder
+        self.chunks = chunks
+        self.path = index_dir / CACHE_FILE
+        self.idle_s = idle_s
+        self.batch = batch
+        self.primed = 0
+        self._last_activity = time.monotonic()
+        self._stop = threading.Event()
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="grounding-primer", daemon=True)
+
+    def start(self) -> GroundingPrimer:
+        """Load the saved vectors now (a few milliseconds), embed the rest in the thread."""
+        if isinstance(self.embedder, CachedEmbedder):
+            self.embedder.load(self.path)
+        self._thread.start()
+        return self
+
+    def touch(self) -> None:
+        """A question is being answered: wait `idle_s` more before the next batch."""
+        self._last_activity = time.monotonic()
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until priming is finished (or stopped); True when it finished."""
+        return self._done.wait(timeout)
+
+    def _idle(self) -> bool:
+        """Wait until no question came for `idle_s`; False when stopped meanwhile."""
+        while not self._stop.is_set():
+            quiet_for = time.monotonic() - self._last_activity
+            if quiet_for >= self.idle_s:
+                return True
+            self._stop.wait(self.idle_s - quiet_for)
+        return False
+
+    def _run(self) -> None:
+        try:
+            _lower_thread_priority()
+            if not isinstance(self.embedder, CachedEmbedder) or not self._idle():
+                return
+            texts = texts_of(self.chunks)
+            if not texts or len(texts) > MAX_TEXTS:
+                return
+            missing = self.embedder.missing(texts)
+            for start in range(0, len(missing), self.batch):
+                if not self._idle():
+                    return
+                self.embedder.embed(self.embedder.missing(missing[start : start + self.batch]))
+            if missing and not self._stop.is_set():
+                try:
+                    self.embedder.save(self.path, texts)
+                except OSError as exc:
+                    log.warning("could not save grounding vectors to %s: %s", self.path, exc)
+            self.primed = len(texts)
+        except Exception:  # only a cache: answers stay right without it
+            log.exception("priming the grounding vectors failed; answers embed on demand")
+        finally:
+            self._done.set()
+
+
+def _lower_thread_priority() -> None:
+    """Nice this thread (Linux schedules threads one by one) so answers come first."""
+    with contextlib.suppress(AttributeError, OSError):
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)

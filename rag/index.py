@@ -282,8 +282,11 @@ class IndexStore:
         index = faiss.IndexFlatIP(manifest.dimension)
         if len(vectors):
             index.add(vectors)
-        lines = "".join(c.model_dump_json() + "\n" for c in chunks)
-        fsync_write(version / "chunks.jsonl", lines.encode())
+        with (version / "chunks.jsonl").open("w", encoding="utf-8") as handle:
+            for chunk in chunks:  # line by line: never the whole file in memory at once
+                handle.write(chunk.model_dump_json() + "\n")
+            handle.flush()
+            os.fsync(handle.fileno())
         with (version / "vectors.npy").open("wb") as handle:
             np.save(handle, vectors)
             handle.flush()

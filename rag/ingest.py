@@ -9,9 +9,11 @@ consistency and timeliness.
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import time
 import uuid
+from collections import Counter
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,17 +21,27 @@ from typing import Any
 
 import numpy as np
 from pydantic import BaseModel
-from tqdm import tqdm
 
 from rag.chunking import Chunk, chunk_document
 from rag.discovery import discover, display_name
 from rag.documents import load_document
-from rag.embeddings import Embedder
+from rag.embeddings import CachedEmbedder, Embedder
 from rag.errors import DocumentError, IndexMissing, NoDocuments
 from rag.index import FileRecord, IndexData, IndexStore, Manifest, SourceRecord
 from rag.ingest_report import FileReport, IngestReport, quality_facts
 
+log = logging.getLogger(__name__)
+
 ProgressCallback = Callable[[int, int, str], None]
+"""(done, total, stage): "reading" counts files, "embedding" counts chunks."""
+
+EMBED_BATCH = 256
+"""Passages per call into the embedder: the model sorts each call's texts by length and
+pads per batch of 32, so a large call pads far less than 32 texts in document order."""
+LONG_FILE_BYTES = 2_000_000
+"""A file at least this large gets a warning with its estimated time before it is read."""
+ASSUMED_CHUNKS_PER_S = 50.0
+"""Throughput assumed for that estimate (the floor of `make bench` on 2 cores)."""
 
 
 def _iso(ts: float) -> str:
@@ -133,7 +145,8 @@ class Ingestor:
         found, unsupported, problems = discover(roots)
         old_files = old.manifest.files if old else {}
         records: dict[str, FileRecord] = {}
-        kept: list[tuple[Chunk, Any]] = []
+        kept: list[tuple[Chunk, int]] = []  # an old chunk and its row in old.vectors
+        old_rows = _rows_by_source(old.chunks) if old else {}
         new_chunks: list[Chunk] = []
         seen_file_hashes: dict[str, str] = {}
 
@@ -150,7 +163,9 @@ class Ingestor:
                     reason=f"unsupported format {path.suffix or '(none)'}",
                 )
             )
-        for path in found:
+        for done, path in enumerate(found):
+            if on_progress:
+                on_progress(done, len(found), "reading")
             source = display_name(path, roots)
             stat = path.stat()
             base = FileReport(
@@ -178,17 +193,14 @@ class Ingestor:
             seen_file_hashes[digest] = source
             previous = old_files.get(str(path))
             if old and previous and previous.sha256 == digest:
-                old_chunks = [
-                    (c, v)
-                    for c, v in zip(old.chunks, old.vectors, strict=True)
-                    if c.source == previous.source
-                ]
+                old_chunks = [(old.chunks[i], i) for i in old_rows.get(previous.source, [])]
                 kept.extend(old_chunks)
                 records[str(path)] = previous
                 report.files.append(
                     base.model_copy(update={"status": "unchanged", "chunks": len(old_chunks)})
                 )
                 continue
+            self._warn_if_long(source, stat.st_size)
             try:
                 doc = load_document(path, self.max_file_bytes)
             except (DocumentError, OSError) as exc:
@@ -222,6 +234,8 @@ class Ingestor:
                 )
             )
 
+        if on_progress and found:
+            on_progress(len(found), len(found), "reading")
         scanned_dirs = [p.resolve() for p in roots if p.is_dir()]
         for key, record in old_files.items():
             if key in records:
@@ -236,9 +250,8 @@ class Ingestor:
                 )
             else:
                 kept.extend(
-                    (c, v)
-                    for c, v in zip(old.chunks, old.vectors, strict=True)  # type: ignore[union-attr]
-                    if c.source == record.source
+                    (old.chunks[i], i)  # type: ignore[union-attr]
+                    for i in old_rows.get(record.source, [])
                 )
                 records[key] = record
 
@@ -266,17 +279,14 @@ class Ingestor:
         if changed:
             vectors = self._embed(unique_new, on_progress)
             all_chunks = [c for c, _ in kept] + unique_new
-            all_vectors = np.vstack(
-                [
-                    np.asarray([v for _, v in kept], dtype=np.float32).reshape(
-                        -1, self.embedder.dim
-                    ),
-                    vectors,
-                ]
+            kept_rows = [i for _, i in kept]
+            all_vectors = (
+                np.concatenate([old.vectors[kept_rows], vectors]) if old and kept_rows else vectors
             )
-            for key, record in records.items():
-                record.chunks = sum(1 for c in all_chunks if c.source == record.source)
-                records[key] = record
+            del vectors
+            per_source = Counter(c.source for c in all_chunks)
+            for record in records.values():
+                record.chunks = per_source[record.source]
             manifest = Manifest(
                 embedding_model=self.embedder.name,
                 dimension=self.embedder.dim,
@@ -318,7 +328,7 @@ class Ingestor:
 
     @staticmethod
     def _drop_duplicates(
-        kept: list[tuple[Chunk, Any]], new: list[Chunk]
+        kept: list[tuple[Chunk, int]], new: list[Chunk]
     ) -> tuple[list[Chunk], list[str]]:
         def key(chunk: Chunk) -> str:
             return " ".join(chunk.text.lower().split())
@@ -334,19 +344,40 @@ class Ingestor:
             unique.append(chunk)
         return unique, dropped
 
+    def _warn_if_long(self, source: str, size: int) -> None:
+        """Say before reading it that a big file will take a while, with an estimate."""
+        if size < LONG_FILE_BYTES:
+            return
+        step = max(self.chunking["max_chars"] - self.chunking["overlap_chars"], 1)
+        chunks = size // step
+        minutes = chunks / ASSUMED_CHUNKS_PER_S / 60
+        log.warning(
+            "%s is %.1f MB, about %s passages: embedding them takes roughly %.0f min "
+            "(more on a busy or slower machine)",
+            source,
+            size / 1e6,
+            f"{chunks:,}",
+            max(minutes, 1.0),
+        )
+
     def _embed(self, chunks: list[Chunk], on_progress: ProgressCallback | None) -> Any:
-        batch = 32
-        parts = [np.zeros((0, self.embedder.dim), dtype=np.float32)]
-        with tqdm(
-            total=len(chunks), desc="Embedding passages", unit="chunk", disable=None, leave=False
-        ) as bar:
-            for start in range(0, len(chunks), batch):
-                part = chunks[start : start + batch]
-                parts.append(self.embedder.embed([c.embed_text for c in part]))
-                bar.update(len(part))
-                if on_progress:
-                    on_progress(min(start + batch, len(chunks)), len(chunks), "embedding")
-        return np.vstack(parts)
+        """The passages' vectors, `EMBED_BATCH` at a time, into one preallocated array.
+
+        A `CachedEmbedder` is bypassed: passage texts are embedded once, here, and
+        keeping them in the question-time cache would only crowd it.
+        """
+        embedder = self.embedder
+        if isinstance(embedder, CachedEmbedder):
+            embedder = embedder.inner
+        vectors = np.zeros((len(chunks), self.embedder.dim), dtype=np.float32)
+        if on_progress:
+            on_progress(0, len(chunks), "embedding")
+        for start in range(0, len(chunks), EMBED_BATCH):
+            part = chunks[start : start + EMBED_BATCH]
+            vectors[start : start + len(part)] = embedder.embed([c.embed_text for c in part])
+            if on_progress:
+                on_progress(start + len(part), len(chunks), "embedding")
+        return vectors
 
     def _save(self, report: IngestReport) -> None:
         """Each run keeps its own report (`ingest-<time>-<id>.json`); `latest.*` are
@@ -361,6 +392,14 @@ class Ingestor:
             partial = self.report_dir / f".{name}.{uuid.uuid4().hex[:8]}.tmp"
             partial.write_text(text)
             os.replace(partial, self.report_dir / name)
+
+
+def _rows_by_source(chunks: Sequence[Chunk]) -> dict[str, list[int]]:
+    """The rows of each source's chunks, so keeping an unchanged file is one lookup."""
+    rows: dict[str, list[int]] = {}
+    for row, chunk in enumerate(chunks):
+        rows.setdefault(chunk.source, []).append(row)
+    return rows
 
 
 def _within(file: str, source: str) -> bool:

@@ -14,7 +14,7 @@ from rag.answer import Passage
 from rag.components import make_ingestor
 from rag.embeddings import Embedder
 from rag.errors import IndexCorrupt, IndexMissing
-from rag.grounding_cache import prime_grounding_vectors
+from rag.grounding_cache import GroundingPrimer
 from rag.index import REBUILD_HINT, FileRecord, IndexStore, manifest_settings_problem
 from rag.ingest import IngestReport, ProgressCallback
 from rag.retrieval import HybridRetriever
@@ -29,6 +29,7 @@ class KnowledgeBase:
         self.embedder = embedder
         self.store = IndexStore(settings.index_dir, keep_versions=settings.index.keep_versions)
         self._retriever: HybridRetriever | None = None
+        self._primer: GroundingPrimer | None = None
         self._ingest_lock = threading.Lock()
 
     def open(self) -> None:
@@ -62,7 +63,14 @@ class KnowledgeBase:
             candidate_k=retrieval.candidate_k,
             rrf_k=retrieval.rrf_k,
         )
-        prime_grounding_vectors(self.embedder, data.chunks, self.settings.index_dir)
+        if self._primer is not None:
+            self._primer.stop()
+        self._primer = GroundingPrimer(self.embedder, data.chunks, self.settings.index_dir).start()
+
+    def wait_until_primed(self, timeout: float | None = None) -> bool:
+        """Block until the grounding vectors of the loaded index are all embedded (they
+        are embedded in the background, between questions); True when they are."""
+        return self._primer is None or self._primer.wait(timeout)
 
     def ingest(
         self,
@@ -91,6 +99,11 @@ class KnowledgeBase:
         path = self.settings.reports_dir / "latest.json"
         return IngestReport.model_validate_json(path.read_text()) if path.is_file() else None
 
+    def vocabulary(self) -> frozenset[str]:
+        """The terms of the loaded index (empty when none is loaded): what the documents
+        can be asked about by name."""
+        return self._retriever.vocabulary() if self._retriever is not None else frozenset()
+
     def retrieve(self, question: str) -> list[Passage]:
         """The top passages for `question`.
 
@@ -99,4 +112,6 @@ class KnowledgeBase:
         """
         if self._retriever is None:
             raise IndexMissing("No index loaded. Build it with `coursebot ingest`.")
+        if self._primer is not None:
+            self._primer.touch()
         return self._retriever.retrieve(question)

@@ -11,7 +11,7 @@ from rag.answer import Passage
 from rag.chunking import Chunk
 from rag.embeddings import CachedEmbedder, HashingEmbedder, Vectors
 from rag.grounding import GroundingChecker, grounding_texts
-from rag.grounding_cache import CACHE_FILE, prime_grounding_vectors
+from rag.grounding_cache import CACHE_FILE, GroundingPrimer, prime_grounding_vectors
 
 
 class CountingEmbedder(HashingEmbedder):
@@ -85,3 +85,27 @@ def test_a_damaged_or_foreign_file_is_ignored_and_replaced(tmp_path: Path) -> No
     other_model = CachedEmbedder(HashingEmbedder(dim=64))
     assert other_model.load(tmp_path / CACHE_FILE) == 0
     assert CachedEmbedder(CountingEmbedder()).load(tmp_path / CACHE_FILE) > 0
+
+
+def test_background_primer_embeds_everything_while_idle_and_saves(tmp_path: Path) -> None:
+    inner = CountingEmbedder()
+    primer = GroundingPrimer(CachedEmbedder(inner), CHUNKS, tmp_path, idle_s=0.0).start()
+    assert primer.wait(timeout=30)
+    expected = {t for c in CHUNKS for t in grounding_texts(c.section, c.text)}
+    assert primer.primed == len(expected) and set(inner.seen) == expected
+    assert (tmp_path / CACHE_FILE).is_file()
+
+    again = CountingEmbedder()
+    cached = CachedEmbedder(again)
+    GroundingPrimer(cached, CHUNKS, tmp_path, idle_s=0.0).start().wait(timeout=30)
+    assert again.seen == [] and cached.missing(list(expected)) == []
+
+
+def test_background_primer_waits_while_questions_come(tmp_path: Path) -> None:
+    inner = CountingEmbedder()
+    primer = GroundingPrimer(CachedEmbedder(inner), CHUNKS, tmp_path, idle_s=60.0).start()
+    primer.touch()
+    assert not primer.wait(timeout=0.3)
+    assert inner.seen == [], "nothing is embedded until no question came for idle_s"
+    primer.stop()
+    assert primer.wait(timeout=5) and not (tmp_path / CACHE_FILE).exists()

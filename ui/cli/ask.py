@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -44,9 +41,11 @@ def ingest(ctx: click.Context, paths: tuple[Path, ...], rebuild: bool, as_json: 
     """
     offline()
     settings = settings_from(ctx)
-    on_progress = None if sys.stderr.isatty() else progress_lines()
     with quiet_libraries():
         from rag.components import make_embedder, make_ingestor
+        from ui.cli.progress import ingest_progress
+
+        on_progress = ingest_progress()
 
         ingestor = make_ingestor(settings, make_embedder(settings))
         given = list(paths) or list(settings.kb_paths)
@@ -60,28 +59,6 @@ def ingest(ctx: click.Context, paths: tuple[Path, ...], rebuild: bool, as_json: 
             note(f"rebuilding the index from {len(plan.roots)} source(s).")
         report = ingestor.run(given, rebuild=rebuild, on_progress=on_progress)
     click.echo(report.model_dump_json(indent=2) if as_json else report.to_markdown())
-
-
-PROGRESS_EVERY_S = 5.0
-
-
-def progress_lines(every_s: float = PROGRESS_EVERY_S) -> Callable[[int, int, str], None]:
-    """An ingestion progress callback printing one line every `every_s` seconds, for
-    when stderr is not a terminal (a log, CI); on a terminal tqdm draws its bar."""
-    started = time.monotonic()
-    last = started
-
-    def report(done: int, total: int, stage: str) -> None:
-        nonlocal last
-        now = time.monotonic()
-        if now - last < every_s and done < total:
-            return
-        last = now
-        rate = done / max(now - started, 1e-9)
-        left = (total - done) / rate if rate else 0.0
-        note(f"{stage} {done}/{total} chunks, {rate:.1f}/s, about {left / 60:.1f} min left")
-
-    return report
 
 
 def format_answer(answer: Answer) -> str:

@@ -96,6 +96,11 @@ _TERMINAL: list[TextIO] = []
 OUR_LOGGERS = ("rag", "safety", "eval", "ui", "coursebot")
 
 
+def real_stderr() -> TextIO:
+    """Where the user sees stderr, also inside `quiet_libraries` (which hides fd 2)."""
+    return _TERMINAL[-1] if _TERMINAL else sys.stderr
+
+
 def note(message: str) -> None:
     """One line on stderr that is not an error (the command goes on)."""
     click.echo(f"Note: {message}", err=not _TERMINAL, file=_TERMINAL[-1] if _TERMINAL else None)
