@@ -179,6 +179,7 @@ def run_arm(
     )
     results.app_settings = {k.removeprefix("COURSEBOT_"): v for k, v in env.items()}
     results.machine = machine_info()
+    results.human_text = _human_text(settings, tokenize)
     for users in levels:
         if users not in wanted:
             results.not_measured[users] = (
@@ -209,6 +210,14 @@ def run_arm(
             )
     report.save_arm(out, results)
     return results
+
+
+def _human_text(settings: Any, tokenize: Callable[[str], list[int]]) -> dict[str, Any]:
+    from eval.watermark.questions import course_paragraphs
+    from eval.watermark.summary import human_text
+    from rag.watermarking import detector
+
+    return human_text(course_paragraphs(), tokenize, detector(settings))
 
 
 def _vocab_size(settings: Any) -> int:

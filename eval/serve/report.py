@@ -32,7 +32,7 @@ class Watermarking(BaseModel):
     median_z: float | None = None
     min_z: float | None = None
     unmarked_judged: int = Field(
-        0, description="the same answers' text tested under a key that did not mark them"
+        0, description="the level's answer texts tested under a key that did not mark them"
     )
     unmarked_flagged: int = 0
     false_positive_rate: float | None = None
@@ -69,6 +69,10 @@ class ArmResults(BaseModel):
     machine: dict[str, Any]
     levels: dict[int, Level] = Field(default_factory=dict)
     not_measured: dict[int, str] = Field(default_factory=dict)
+    human_text: dict[str, Any] = Field(
+        default_factory=dict,
+        description="the app's key on the course's own paragraphs (unmarked, human-written)",
+    )
 
 
 def _rounded(value: float | None) -> float | None:
@@ -85,20 +89,20 @@ def watermarking(
     control: GreenListDetector,
 ) -> Watermarking:
     """Detection on the turns' long generations (the app's own test of their generated
-    token ids), and the control detector's verdicts on the same answers' text."""
+    token ids), and the control detector's verdicts on every answer's text."""
     zs: list[float] = []
     detected = flagged = judged = 0
     for row in rows:
+        unmarked = control.detect(tokenize(row["answer"] or ""))
+        if unmarked.verdict != "too short to tell":
+            judged += 1
+            flagged += unmarked.verdict == "watermarked"
         usage = json.loads(row["usage"] or "{}")
         report = json.loads(row["watermark"]) if row["watermark"] else None
         if report is None or int(usage.get("completion_tokens") or 0) < LONG_ANSWER_TOKENS:
             continue
         zs.append(float(report["z"]))
         detected += report["verdict"] == "watermarked"
-        unmarked = control.detect(tokenize(row["answer"]))
-        if unmarked.verdict != "too short to tell":
-            judged += 1
-            flagged += unmarked.verdict == "watermarked"
     return Watermarking(
         long_answers=len(zs),
         detected=detected,
@@ -180,7 +184,8 @@ def markdown(arms: Sequence[ArmResults], command: str) -> str:
         "included), p50 / p95; first text = the course quote or the first draft sentence "
         "on screen (polled every 50 ms). Watermark: answers with >= "
         f"{LONG_ANSWER_TOKENS} generated tokens detected at the app's threshold; false "
-        "positives: the same answers' text under a key that did not mark them.",
+        "positives: every answer's text tested under a key that did not mark it. Users "
+        "ask the same course questions in turn, so some answers repeat.",
         "",
         "| arm | users x q | answered / sent | errors | first text p50 / p95 s | "
         "final p50 / p95 s | answers/s | turns logged | mark detected | false positives | "
@@ -200,6 +205,13 @@ def markdown(arms: Sequence[ArmResults], command: str) -> str:
                 f"| {lv.load_average[0]:.1f} | {lv.run_id} |"
             )
     lines += ["", *_ratio_lines(arms)]
+    human = next((a.human_text for a in arms if a.human_text), None)
+    if human:
+        lines += [
+            "",
+            f"Unmarked human text under the app's key: {human.get('false_positives')} of "
+            f"{human.get('judged')} course paragraphs flagged (highest z {human.get('max_z')}).",
+        ]
     skipped = [
         f"- {arm.arm} at {users} users: {why}"
         for arm in arms

@@ -94,7 +94,7 @@ def test_watermark_figures_count_long_generations_only() -> None:
     ]
     mark = report.watermarking(rows, _tokenize, _control())
     assert (mark.long_answers, mark.detected, mark.detection_rate) == (2, 1, 0.5)
-    assert mark.min_z == 2.0 and mark.unmarked_judged == 2 and mark.unmarked_flagged == 0
+    assert mark.min_z == 2.0 and mark.unmarked_judged == 3 and mark.unmarked_flagged == 0
 
 
 def test_the_ratio_is_only_comparable_within_one_run() -> None:
