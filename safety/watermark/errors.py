@@ -11,3 +11,7 @@ class WatermarkError(SafetyError):
 
 class VocabularyMismatch(WatermarkError):
     """The logits do not have one score per token of the vocabulary the mark was built for."""
+
+
+class WatermarkSettingsError(WatermarkError):
+    """The watermark settings given to a serving engine's processor are invalid."""

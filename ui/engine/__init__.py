@@ -1,0 +1,1 @@
+"""Serving generation on vLLM: model conversion, replica processes, and `make serve`."""

