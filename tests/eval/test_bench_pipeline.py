@@ -17,7 +17,7 @@ pytestmark = pytest.mark.slow
 
 def test_the_pipeline_bench_measures_every_figure(tmp_path: Path) -> None:
     settings = load_settings(data_dir=tmp_path / "data", kb_paths=[COURSE_KB])
-    result = run(settings, tmp_path / "out", rounds=2, cold_runs=1)
+    result = run(settings, tmp_path / "out", rounds=2, cold_runs=1, ingest_corpus=COURSE_KB)
 
     overhead = result["overhead_128_tokens"]
     assert overhead["pairs"], "no benchmark question was answered"
@@ -27,8 +27,13 @@ def test_the_pipeline_bench_measures_every_figure(tmp_path: Path) -> None:
     weights = result["weights"]
     assert weights["loaded"].endswith(".q8_0.gguf") and weights["speedup"] > 0
     assert math.isfinite(result["retrieval"]["p50_ms"])
-    assert result["ingestion"]["chunks"] > 0 and result["cold_start"]["median_s"] > 0
+    assert result["cold_start"]["median_s"] > 0
+    ingestion = result["ingestion"]
+    assert ingestion["chunks"] > 0 and not ingestion["abstained"]
+    assert 0 < ingestion["ingest_s"] <= ingestion["ready_s"] <= ingestion["first_answer_s"]
+    assert ingestion["plain_embedding_chunks_per_s"] > 0 and ingestion["eager_priming_s"] > 0
     saved = json.loads((tmp_path / "out" / "pipeline.json").read_text())
     assert saved["machine"]["cores"] >= 1
     table = (tmp_path / "out" / "pipeline.md").read_text()
     assert "KV prefix kept" in table and "q8_0" in table
+    assert "fresh ingestion to first answer" in table and "plain embedding" in table
