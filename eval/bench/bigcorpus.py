@@ -31,9 +31,7 @@ def source_paragraphs(folders: Sequence[Path]) -> list[str]:
             if path.suffix not in (".md", ".html", ".htm", ".txt") or path.name == "README.md":
                 continue
             text = load_document(path, 50_000_000).text
-            paragraphs.extend(
-                p.strip() for p in re.split(r"\n\s*\n", text) if len(p.strip()) > 40
-            )
+            paragraphs.extend(p.strip() for p in re.split(r"\n\s*\n", text) if len(p.strip()) > 40)
     return paragraphs
 
 
