@@ -96,6 +96,7 @@ class Assistant:
             self.grounding,
             min_dense_score=settings.retrieval.min_dense_score,
             example_overlap=answer.tuning.example_overlap,
+            vocabulary=self.knowledge.vocabulary,
         )
         self.plan_step = PlanStep(
             generator.count_tokens,

@@ -16,7 +16,7 @@ import re
 from collections.abc import Sequence
 
 import numpy as np
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from rag.answer import Citation, Passage, SentenceCheck
 from rag.embeddings import Embedder
@@ -122,6 +122,14 @@ def grounding_texts(section: str, text: str) -> list[str]:
         *evidence_sentences(section, text),
         *(context for _, context in quote_candidates(section, text)),
     ]
+
+
+class Candidate(BaseModel):
+    """A passage sentence a quote may use, scored against the question."""
+
+    passage: int = Field(description="Index of its passage in the list scored.")
+    sentence: str
+    score: float
 
 
 class GroundedText(BaseModel):
@@ -242,6 +250,31 @@ class GroundingChecker:
             )
         ]
 
+    def score_candidates(self, question: str, passages: Sequence[Passage]) -> list[Candidate]:
+        """Every sentence a quote may use, in passage order, scored against the question:
+        `quote_similarity_weight` of the MiniLM cosine of "section: sentence" with the
+        question, the rest from the share of the question's terms it holds."""
+        candidates: list[tuple[int, str]] = []
+        context: list[str] = []
+        for j, passage in enumerate(passages):
+            for sentence, embedded in quote_candidates(passage.section, passage.text):
+                candidates.append((j, sentence))
+                context.append(embedded)
+        if not candidates:
+            return []
+        vectors = self.embedder.embed([question, *context])
+        similarity = vectors[1:] @ vectors[0]
+        question_terms = set(terms(question))
+        weight = self.tuning.quote_similarity_weight
+        scored = []
+        for k, (j, sentence) in enumerate(candidates):
+            overlap = _lexical_support(
+                question_terms, set(terms(f"{passages[j].section} {sentence}"))
+            )
+            score = weight * float(similarity[k]) + (1 - weight) * overlap
+            scored.append(Candidate(passage=j, sentence=sentence, score=score))
+        return scored
+
     def extract(
         self,
         question: str,
@@ -262,24 +295,11 @@ class GroundingChecker:
         tuning = self.tuning
         max_sentences = tuning.quote_max_sentences if max_sentences is None else max_sentences
         top_bonus = tuning.top_passage_bonus if top_bonus is None else top_bonus
-        candidates: list[tuple[int, str]] = []
-        context: list[str] = []
-        for j, passage in enumerate(passages):
-            for sentence, embedded in quote_candidates(passage.section, passage.text):
-                candidates.append((j, sentence))
-                context.append(embedded)
-        if not candidates:
+        ranked = self.score_candidates(question, passages)
+        if not ranked:
             return None
-        vectors = self.embedder.embed([question, *context])
-        similarity = vectors[1:] @ vectors[0]
-        question_terms = set(terms(question))
-        scores = []
-        for k, (j, sentence) in enumerate(candidates):
-            overlap = _lexical_support(
-                question_terms, set(terms(f"{passages[j].section} {sentence}"))
-            )
-            weight = tuning.quote_similarity_weight
-            scores.append(weight * float(similarity[k]) + (1 - weight) * overlap)
+        candidates = [(c.passage, c.sentence) for c in ranked]
+        scores = [c.score for c in ranked]
         order = np.argsort(scores)[::-1]
         if scores[order[0]] < min_similarity:
             return None

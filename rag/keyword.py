@@ -168,6 +168,11 @@ class BM25:
         n = len(self._docs)
         self._idf = {t: math.log(1 + (n - f + 0.5) / (f + 0.5)) for t, f in frequency.items()}
 
+    @property
+    def vocabulary(self) -> frozenset[str]:
+        """Every term of the documents (stemmed, as `terms` gives them)."""
+        return frozenset(self._idf)
+
     def scores(self, query: str) -> npt.NDArray[np.float64]:
         """BM25 score of every document for the query (0 where no term matches)."""
         out = np.zeros(len(self._docs), dtype=np.float64)

@@ -50,6 +50,15 @@ class HybridRetriever:
         self.candidate_k = candidate_k
         self.rrf_k = rrf_k
         self.bm25 = BM25([c.embed_text for c in chunks])
+        self._vocabulary: frozenset[str] | None = None
+
+    def vocabulary(self) -> frozenset[str]:
+        """The indexed terms, hyphenated ones also in their parts ("70b-paramet": "70b")."""
+        if self._vocabulary is None:
+            words = self.bm25.vocabulary
+            parts = {part for word in words if "-" in word for part in word.split("-") if part}
+            self._vocabulary = words | parts
+        return self._vocabulary
 
     def retrieve(self, query: str) -> list[Passage]:
         if self.mode == "off" or not self.chunks:

@@ -23,6 +23,31 @@ def mentioned_as_example(section: str) -> str:
     )
 
 
+_KIND_ASKED = {
+    "number": "the number asked for",
+    "date": "the date asked for",
+    "name": "the name asked for",
+    "recommendation": "a recommendation on this",
+}
+
+
+def not_in_evidence(
+    missing_entities: Sequence[str],
+    unknown_terms: Sequence[str],
+    missing_kind: str | None,
+    nearby_section: str | None,
+) -> str:
+    """Decline a question the passages are near but do not answer, saying what is missing
+    and, when there is one, the closest section they do cover."""
+    missing = [*missing_entities, *unknown_terms]
+    if missing:
+        what = f"They never mention {', '.join(missing[:3])}."
+    else:
+        what = f"They do not give {_KIND_ASKED.get(missing_kind or '', 'that')}."
+    near = f' The closest they come is "{nearby_section}" [1].' if nearby_section else ""
+    return f"{NOT_COVERED} {what}{near}"
+
+
 def refusal_message(policy: str | None, reasons: Sequence[str], *, output: bool = False) -> str:
     """A short, polite refusal that names the policy that applied."""
     what = "share that answer" if output else "help with that request"

@@ -251,3 +251,30 @@ def test_invalid_utf8_in_a_question_is_cleaned_answered_and_logged(tmp_path: Pat
     assert answer.question == "What is data drift? \ufffd\ufffd"
     row = next(bot.turn_log.turns())
     assert row["id"] == answer.turn_id and "\ufffd" in row["question"]
+
+
+def test_on_topic_passages_without_the_asked_number_decline_without_the_model(
+    tmp_path: Path,
+) -> None:
+    bot, generator = make_bot(tmp_path, ["Data drift models have 12 layers."])
+    answer = bot.ask("How many layers do data drift models have?")
+    assert answer.abstained and answer.reason == "not-in-evidence"
+    assert "don't cover" in answer.text and "number" in answer.text
+    assert "Data Drift" in answer.text and answer.citations[0].section.endswith("Data Drift")
+    assert generator.prompts == []
+
+
+def test_a_name_the_documents_never_mention_declines(tmp_path: Path) -> None:
+    bot, generator = make_bot(tmp_path, [])
+    answer = bot.ask("How does data drift degrade ResNet-50 performance?")
+    assert answer.abstained and "ResNet-50" in answer.text and generator.prompts == []
+
+
+def test_the_evidence_check_can_be_switched_off(tmp_path: Path) -> None:
+    bot, generator = make_bot(
+        tmp_path,
+        ["Gradual input distribution changes degrade performance."],
+        answer={"tuning": {"evidence_check": False}},
+    )
+    answer = bot.ask("How many layers do data drift models have?")
+    assert answer.reason != "not-in-evidence" and len(generator.prompts) == 1

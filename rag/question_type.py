@@ -1,0 +1,249 @@
+"""What kind of answer a question asks for: a number, a date, a name, a recommendation, ...
+
+Retrieval finds passages on a question's topic; whether they answer it depends on what
+was asked. "How many layers does the network have?" wants a number about layers, "Which
+optimizer does the course recommend?" a recommendation, "Who wrote ...?" a name. The
+type is read from the question's own wording (its question word and the noun after it),
+in plain English grammar, never from any particular document, so it carries over to any
+course. `rag.evidence` then checks whether a candidate sentence gives that kind of answer.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from rag.keyword import terms
+
+AnswerKind = Literal[
+    "number",
+    "date",
+    "name",
+    "recommendation",
+    "comparison",
+    "definition",
+    "reason",
+    "procedure",
+    "list",
+    "yes-no",
+    "other",
+]
+
+QUANTITY_NOUNS = frozenset(
+    {
+        "number",
+        "count",
+        "amount",
+        "size",
+        "depth",
+        "limit",
+        "length",
+        "percentage",
+        "percent",
+        "proportion",
+        "ratio",
+        "fraction",
+        "rate",
+        "speed",
+        "speedup",
+        "duration",
+        "capacity",
+        "total",
+        "maximum",
+        "minimum",
+        "average",
+        "mean",
+        "median",
+        "cost",
+        "price",
+        "complexity",
+        "precision",
+        "recall",
+        "accuracy",
+        "score",
+        "value",
+    }
+)
+"""Nouns that make "what is the X of ..." a question about a quantity."""
+
+NAME_NOUNS = frozenset(
+    {
+        "company",
+        "person",
+        "people",
+        "organization",
+        "organisation",
+        "author",
+        "inventor",
+        "creator",
+        "developer",
+        "country",
+        "city",
+        "team",
+        "university",
+        "institute",
+        "lab",
+        "laboratory",
+        "researcher",
+        "scientist",
+        "vendor",
+        "publisher",
+        "name",
+    }
+)
+"""Nouns that make "which X ..." a question about a name (a who-question in disguise)."""
+
+_NUMBER_LEAD = re.compile(
+    r"\bhow\s+(?:many|much|long|often|fast|far|big|large|small|old|quickly|slow)\b", re.I
+)
+_TIMES = re.compile(r"\bhow\s+many\s+times\b|\btimes\s+(?:faster|slower|more|less|larger)\b", re.I)
+_DATE_LEAD = re.compile(
+    r"^\W*when\s+(?:was|were|did|will|is|are|does)\b(?!.*\b(?:should|better|prefer))"
+    r"|\bwhat\s+(?:year|date|day|month|decade)\b|\bwhich\s+(?:year|date|month|decade)\b"
+    r"|\bin\s+what\s+year\b|\brelease\s+date\b|\bsince\s+when\b",
+    re.I,
+)
+_WHO = re.compile(
+    r"^\W*(?:who|whom|whose)\b|\b(?:by\s+whom|who\s+(?:wrote|invented|created|"
+    r"developed|designed|proposed|introduced|founded|won))\b",
+    re.I,
+)
+_WHICH_NOUN = re.compile(r"\b(?:which|what)\s+([a-z-]+)", re.I)
+_RECOMMEND = re.compile(
+    r"\brecommend\w*|\bsuggest\w*|\badvis\w*|\bshould\s+(?:i|we|you|one)\b"
+    r"|\bbest\s+(?:way|choice|option|practice|value|setting)\b|\bwhich\s+\w+\s+(?:is\s+)?best\b"
+    r"|\bwhat\s+\w+(?:\s+\w+)?\s+(?:is\s+)?best\b|\bprefer\w*\b",
+    re.I,
+)
+_COMPARISON = re.compile(
+    r"\bdiffer\w*|\bdistinguish\w*|\bcompar\w*|\bversus\b|\bvs\.?\s|\bcontrast\w*"
+    r"|\b(?:better|worse|faster|slower)\s+than\b|\bsimilar\s+to\b|\bin\s+common\b",
+    re.I,
+)
+_DEFINITION = re.compile(
+    r"^\W*(?:what\s+(?:is|are)\s+(?:an?\s+|the\s+)?[\w\s.()'-]{1,40}\??$"
+    r"|define\b|what\s+does\s+.+\s+mean\b|what\s+is\s+meant\s+by\b|meaning\s+of\b)",
+    re.I,
+)
+_REASON = re.compile(
+    r"^\W*why\b|\bfor\s+what\s+reason\b|\bwhat\s+(?:causes|is\s+the\s+reason)\b", re.I
+)
+_PROCEDURE = re.compile(r"^\W*how\s+(?:do|does|can|could|should|would|is|are|to)\b", re.I)
+_LIST = re.compile(
+    r"\bwhat\s+(?:are\s+the\s+)?(?:types|kinds|stages|steps|options|examples|categories|ways|"
+    r"methods|dimensions|features|parts|components)\b|\bwhich\s+\w+\s+does\s+the\s+\w+\s+"
+    r"(?:list|name|mention)\b",
+    re.I,
+)
+_YES_NO = re.compile(
+    r"^\W*(?:is|are|was|were|does|do|did|can|could|should|will|would|has|have)\b", re.I
+)
+_ENTITY = re.compile(
+    r"(?<![\w.])(?:[A-Za-z_][\w]*(?:\.[A-Za-z_]\w*)+(?:\(\))?"  # dotted names: json.parse()
+    r"|[A-Za-z_]\w*\(\)"  # calls: zip()
+    r"|[A-Za-z]+[-_]?\d[\w-]*"  # names with digits: ResNet-50, GPT-4, utf8
+    r"|[a-z]+[A-Z]\w*|[A-Z][a-z]+[A-Z]\w*"  # camelCase, CamelCase
+    r"|[A-Z]{2,}[a-z]?)(?![\w])"  # acronyms: BERT, JSON
+)
+GENERIC_TERMS = frozenset(
+    terms(
+        "course document documents documentation tutorial page pages guide text book chapter "
+        "section author say says said describe explain tell mention mentioned according give "
+        "example use used using way one thing happen happens many who whose whom since "
+        "anyone someone anybody everyone get gets got make makes need needs want know like "
+        "just here there time times same kind sort"
+    )
+)
+"""Words that name the documents or the act of asking, not the thing asked about."""
+
+
+class QuestionType(BaseModel):
+    """What a question asks for, read from its wording."""
+
+    kind: AnswerKind
+    target: str | None = Field(
+        None, description="The noun a number or a name is about ('layers', 'company')."
+    )
+    focus: list[str] = Field(
+        default_factory=list, description="Content terms (stemmed) of what is asked about."
+    )
+    entities: list[str] = Field(
+        default_factory=list,
+        description="Names the question mentions as they are written: functions, models, "
+        "acronyms ('json.parse()', 'ResNet-50'); the documents must mention them to answer.",
+    )
+
+
+def _word_after(pattern: re.Pattern[str], question: str) -> str | None:
+    match = pattern.search(question)
+    return match.group(1).lower() if match else None
+
+
+_NOT_COUNTED = frozenset({"is", "are", "was", "were", "does", "do", "did", "faster", "slower"})
+
+
+def _number_target(question: str) -> str | None:
+    """The thing counted: 'how many layers ...' -> 'layers'. A quantity noun ('what is the
+    error rate') names the kind of number, not a thing, and sets no target."""
+    match = re.search(r"\bhow\s+(?:many|much)\s+(?:times\s+)?([a-z-]+)", question, re.I)
+    if match and match.group(1).lower() not in _NOT_COUNTED:
+        return match.group(1).lower()
+    return None
+
+
+def _is_quantity_question(question: str) -> bool:
+    if _NUMBER_LEAD.search(question) or _TIMES.search(question):
+        return True
+    match = re.match(
+        r"^\W*(?:what|which)\s+(?:is|are|was|were)\s+(?:the\s+|an?\s+)?(?:[\w'’.()-]+\s+){0,4}?"
+        r"([a-z-]+)\s+(?:of|for|in|that|when|on|between|whose|which)\b",
+        question,
+        re.I,
+    )
+    head = match.group(1).lower() if match else None
+    if head is None:
+        tail = re.match(
+            r"^\W*what\s+(?:is|are)\s+(?:[\w'’.()-]+\s+){0,5}?([a-z-]+)\W*$", question, re.I
+        )
+        head = tail.group(1).lower() if tail else None
+    return head is not None and (head in QUANTITY_NOUNS or head.rstrip("s") in QUANTITY_NOUNS)
+
+
+def classify(question: str) -> QuestionType:
+    """The kind of answer `question` asks for, its target noun, focus terms and entities.
+
+    The checks run from the most specific kind (a number, a date, a name) to the most
+    general (a definition, a how-question); the first that fits wins.
+    """
+    text = question.strip()
+    focus = [t for t in dict.fromkeys(terms(text)) if t not in GENERIC_TERMS]
+    entities = list(dict.fromkeys(m.group(0) for m in _ENTITY.finditer(text)))
+    kind: AnswerKind
+    target: str | None = None
+    if _DATE_LEAD.search(text):
+        kind = "date"
+    elif _is_quantity_question(text):
+        kind, target = "number", _number_target(text)
+    elif _WHO.search(text) or (_word_after(_WHICH_NOUN, text) or "") in NAME_NOUNS:
+        kind = "name"
+        noun = _word_after(_WHICH_NOUN, text)
+        target = noun if noun in NAME_NOUNS else None
+    elif _COMPARISON.search(text):
+        kind = "comparison"
+    elif _RECOMMEND.search(text):
+        kind = "recommendation"
+    elif _REASON.search(text):
+        kind = "reason"
+    elif _LIST.search(text):
+        kind = "list"
+    elif _DEFINITION.search(text):
+        kind = "definition"
+    elif _PROCEDURE.search(text):
+        kind = "procedure"
+    elif _YES_NO.search(text):
+        kind = "yes-no"
+    else:
+        kind = "other"
+    return QuestionType(kind=kind, target=target, focus=focus, entities=entities)
