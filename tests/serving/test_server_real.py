@@ -8,6 +8,7 @@ context, as the server's processor saw it.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
@@ -25,6 +26,7 @@ from safety.watermark.remote import (
     probe_mismatch,
     probe_tokens,
 )
+from ui.engine.replicas import EngineStack
 
 pytestmark = [pytest.mark.slow, pytest.mark.vllm]
 
@@ -66,12 +68,19 @@ def probe(url: str) -> list[int]:
     return list(reply["choices"][0]["token_ids"])
 
 
+TEMPERATURE = 1.0
+"""How strongly a text can be marked depends on how many choices the model had: at 1.0 a
+200-token SmolLM2 answer reaches z 5-8; at the app's 0.3 it often stays below 4 (the same
+green list in llama.cpp). Detection at low temperature is measured, not asserted here; the
+greedy test below checks the bias itself, token by token."""
+
+
 def generate(url: str, question: str, marked: bool, tokens: int = 200) -> list[int]:
-    """Last prompt id + `tokens` generated ids of one answer (temperature 0.7)."""
+    """Last prompt id + `tokens` generated ids of one answer (at TEMPERATURE)."""
     body: dict[str, Any] = {
         "messages": [{"role": "user", "content": question}],
         "max_tokens": tokens,
-        "temperature": 0.7,
+        "temperature": TEMPERATURE,
         "ignore_eos": True,
     }
     if marked:
@@ -80,6 +89,44 @@ def generate(url: str, question: str, marked: bool, tokens: int = 200) -> list[i
     generated = list(reply["choices"][0]["token_ids"])
     assert len(generated) == tokens
     return [int(reply["prompt_token_ids"][-1]), *generated]
+
+
+def test_each_greedy_token_is_the_argmax_after_the_green_bias(
+    vllm_server: str, vllm_watermark: WatermarkConfig
+) -> None:
+    """Raw log-probabilities (vLLM computes them before any processor) plus delta on the
+    green list of each step's context pick exactly the token the server chose."""
+    reply = chat(
+        vllm_server,
+        {
+            "messages": [{"role": "user", "content": QUESTIONS[1]}],
+            "max_tokens": 48,
+            "temperature": 0,
+            "ignore_eos": True,
+            "logprobs": True,
+            "top_logprobs": 20,
+            "return_tokens_as_token_ids": True,
+            "vllm_xargs": {MARK_ARG: 1},
+        },
+    )
+    green_list = GreenListDetector(vllm_watermark, VOCAB_SIZE).green_list
+    previous = int(reply["prompt_token_ids"][-1])
+    delta = vllm_watermark.delta
+    steps = reply["choices"][0]["logprobs"]["content"]
+    changed = 0
+    for step in steps:
+        chosen = int(step["token"].removeprefix("token_id:"))
+        mask = green_list.mask([previous])
+        chosen_score = step["logprob"] + delta * mask[chosen]
+        candidates = [
+            (int(t["token"].removeprefix("token_id:")), t["logprob"]) for t in step["top_logprobs"]
+        ]
+        best = max(logprob + delta * mask[token] for token, logprob in candidates)
+        assert chosen_score >= best - 1e-3, (chosen, chosen_score, best)
+        changed += chosen != candidates[0][0]
+        previous = chosen
+    assert len(steps) == 48
+    assert changed > 0  # the bias changed some greedy choices: the processor acted
 
 
 def z_scores(url: str, config: WatermarkConfig, marked: bool, concurrency: int) -> list[float]:
@@ -126,3 +173,22 @@ def test_the_mark_is_keyed(vllm_server: str, vllm_watermark: WatermarkConfig) ->
     other = vllm_watermark.model_copy(update={"key": SecretStr("not-the-servers-key")})
     ids = generate(vllm_server, QUESTIONS[0], marked=True)
     assert GreenListDetector(other, VOCAB_SIZE).detect(ids).z < other.z_threshold
+
+
+def test_two_replicas_behind_the_router_and_one_killed(
+    vllm_pair: EngineStack, vllm_watermark: WatermarkConfig
+) -> None:
+    """Both replicas hold the key; the router spreads requests and outlives a dead replica."""
+    expected = probe_tokens(vllm_watermark)
+    assert [probe(replica.url) for replica in vllm_pair.replicas] == [expected, expected]
+    assert all(probe(vllm_pair.endpoint) == expected for _ in range(4))
+    ids = generate(vllm_pair.endpoint, QUESTIONS[2], marked=True)
+    assert GreenListDetector(vllm_watermark, VOCAB_SIZE).detect(ids).z >= 4.0
+    vllm_pair.replicas[0].kill()
+    assert not vllm_pair.replicas[0].alive
+    answered = 0
+    for _ in range(6):
+        # the router may fail a request or two before it marks the replica down
+        with contextlib.suppress(OSError):
+            answered += probe(vllm_pair.endpoint) == expected
+    assert answered >= 3

@@ -12,10 +12,12 @@ the result under ~/.cache/vllm).
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import os
 import signal
 import socket
 import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
@@ -93,6 +95,15 @@ class EngineOptions:
         return env
 
 
+PR_SET_PDEATHSIG = 1
+
+
+def _end_with_parent() -> None:
+    """In the child, before exec (Linux): SIGTERM it when the process that started it dies,
+    so a killed launcher or test run leaves no vLLM behind."""
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
 class Process:
     """One server process (a replica or the router) in its own process group."""
 
@@ -108,6 +119,7 @@ class Process:
                 stderr=subprocess.STDOUT,
                 env=env,
                 start_new_session=True,
+                preexec_fn=_end_with_parent if sys.platform == "linux" else None,
             )
 
     @property
