@@ -9,7 +9,8 @@ import os
 import re
 import threading
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from itertools import pairwise
 from pathlib import Path
 from typing import Protocol
@@ -72,6 +73,26 @@ class SentenceTransformerEmbedder:
                 show_progress_bar=False,
             )
         return np.asarray(vectors, dtype=np.float32)
+
+
+@contextmanager
+def torch_threads(embedder: Embedder, threads: int | None) -> Iterator[None]:
+    """Run the block with `threads` torch threads when `embedder` is a torch model.
+
+    For bulk work with the cores to itself (`coursebot ingest`); answering keeps
+    `index.embedding_threads`, as two threads beside llama.cpp are slower than one.
+    """
+    if threads is None or not isinstance(embedder, SentenceTransformerEmbedder):
+        yield
+        return
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(max(1, threads))
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
 
 
 class HashingEmbedder:

@@ -25,7 +25,7 @@ from pydantic import BaseModel
 from rag.chunking import Chunk, chunk_document
 from rag.discovery import discover, display_name
 from rag.documents import load_document
-from rag.embeddings import CachedEmbedder, Embedder
+from rag.embeddings import CachedEmbedder, Embedder, torch_threads
 from rag.errors import DocumentError, IndexMissing, NoDocuments
 from rag.index import FileRecord, IndexData, IndexStore, Manifest, SourceRecord
 from rag.ingest_report import FileReport, IngestReport, quality_facts
@@ -116,8 +116,12 @@ class Ingestor:
         *,
         rebuild: bool = False,
         on_progress: ProgressCallback | None = None,
+        threads: int | None = None,
     ) -> IngestReport:
         """Bring the index up to date with `paths`; returns the report (also saved to disk).
+
+        `threads`: torch threads for embedding the passages (None: as the embedder is set
+        up); a process that has the cores to itself, like `coursebot ingest`, passes all.
 
         With `rebuild=True` (or when the old index cannot be reused with these settings)
         every source the index recorded is read again, not only `paths`; recorded sources
@@ -129,10 +133,14 @@ class Ingestor:
             NoDocuments: nothing readable in any of the paths.
         """
         with self.store.writing():
-            return self._run(paths, rebuild, on_progress)
+            return self._run(paths, rebuild, on_progress, threads)
 
     def _run(
-        self, paths: Sequence[Path], rebuild: bool, on_progress: ProgressCallback | None
+        self,
+        paths: Sequence[Path],
+        rebuild: bool,
+        on_progress: ProgressCallback | None,
+        threads: int | None,
     ) -> IngestReport:
         started = time.perf_counter()
         report = IngestReport(started_at=datetime.now(UTC).isoformat(timespec="seconds"))
@@ -277,7 +285,7 @@ class Ingestor:
             or [s.path for s in sources] != [s.path for s in old.manifest.sources]
         )
         if changed:
-            vectors = self._embed(unique_new, on_progress)
+            vectors = self._embed(unique_new, on_progress, threads)
             all_chunks = [c for c, _ in kept] + unique_new
             kept_rows = [i for _, i in kept]
             all_vectors = (
@@ -360,7 +368,9 @@ class Ingestor:
             max(minutes, 1.0),
         )
 
-    def _embed(self, chunks: list[Chunk], on_progress: ProgressCallback | None) -> Any:
+    def _embed(
+        self, chunks: list[Chunk], on_progress: ProgressCallback | None, threads: int | None
+    ) -> Any:
         """The passages' vectors, `EMBED_BATCH` at a time, into one preallocated array.
 
         A `CachedEmbedder` is bypassed: passage texts are embedded once, here, and
@@ -372,11 +382,12 @@ class Ingestor:
         vectors = np.zeros((len(chunks), self.embedder.dim), dtype=np.float32)
         if on_progress:
             on_progress(0, len(chunks), "embedding")
-        for start in range(0, len(chunks), EMBED_BATCH):
-            part = chunks[start : start + EMBED_BATCH]
-            vectors[start : start + len(part)] = embedder.embed([c.embed_text for c in part])
-            if on_progress:
-                on_progress(start + len(part), len(chunks), "embedding")
+        with torch_threads(embedder, threads):
+            for start in range(0, len(chunks), EMBED_BATCH):
+                part = chunks[start : start + EMBED_BATCH]
+                vectors[start : start + len(part)] = embedder.embed([c.embed_text for c in part])
+                if on_progress:
+                    on_progress(start + len(part), len(chunks), "embedding")
         return vectors
 
     def _save(self, report: IngestReport) -> None:

@@ -4,17 +4,19 @@ embedding throughput of the same passages.
 Everything starts cold except the loaded models: a new data folder, and a new vector
 cache around the loaded embedding model (the benchmark's assistant has the course's
 vectors cached already; ingesting through that cache measured nothing). Stages:
-  * ingest: read, chunk, embed and write the index (`Ingestor.run`, what `coursebot
-    ingest DIR` does after loading the model);
+  * ingest: read, chunk, embed and write the index (`Ingestor.run` on all cores, what
+    `coursebot ingest DIR` does after loading the model);
   * ready: open that index in a new assistant (load, keyword index, grounding primer);
   * first answer: one question answered on it, its grounding vectors embedded on demand;
-  * plain embedding: the same passage texts through the model alone, 256 per call.
+  * plain embedding: the same passage texts through the model alone, 256 per call, on
+    all cores.
 Then, for comparison, the time eager priming of every grounding vector would add.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import tempfile
 import time
 from pathlib import Path
@@ -22,7 +24,7 @@ from typing import Any
 
 from rag.assistant import Assistant
 from rag.components import make_ingestor
-from rag.embeddings import CachedEmbedder
+from rag.embeddings import CachedEmbedder, torch_threads
 from rag.grounding_cache import texts_of
 from rag.ingest import EMBED_BATCH
 from rag.settings import Settings
@@ -53,7 +55,7 @@ def ingestion(bot: Assistant, corpus: Path, *, eager_priming: bool = True) -> di
         )
         embedder = CachedEmbedder(inner)
         started = time.perf_counter()
-        report = make_ingestor(settings, embedder).run([corpus])
+        report = make_ingestor(settings, embedder).run([corpus], threads=os.cpu_count())
         ingested = time.perf_counter()
         probe = Assistant(
             settings,
@@ -70,8 +72,9 @@ def ingestion(bot: Assistant, corpus: Path, *, eager_priming: bool = True) -> di
         chunks = probe.store.load().chunks
     texts = [c.embed_text for c in chunks]
     plain_started = time.perf_counter()
-    for start in range(0, len(texts), EMBED_BATCH):
-        inner.embed(texts[start : start + EMBED_BATCH])
+    with torch_threads(inner, os.cpu_count()):
+        for start in range(0, len(texts), EMBED_BATCH):
+            inner.embed(texts[start : start + EMBED_BATCH])
     plain_s = time.perf_counter() - plain_started
     n = report.totals["chunks"]
     size = sum(f.bytes or 0 for f in report.files if f.status == "indexed")
@@ -91,8 +94,9 @@ def ingestion(bot: Assistant, corpus: Path, *, eager_priming: bool = True) -> di
     if eager_priming:
         grounding = texts_of(chunks)
         eager_started = time.perf_counter()
-        for start in range(0, len(grounding), EMBED_BATCH):
-            inner.embed(grounding[start : start + EMBED_BATCH])
+        with torch_threads(inner, os.cpu_count()):
+            for start in range(0, len(grounding), EMBED_BATCH):
+                inner.embed(grounding[start : start + EMBED_BATCH])
         result["grounding_texts"] = len(grounding)
         result["eager_priming_s"] = time.perf_counter() - eager_started
     return result

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -57,7 +58,9 @@ def ingest(ctx: click.Context, paths: tuple[Path, ...], rebuild: bool, as_json: 
                     + ", ".join(s.path for s in plan.gone)
                 )
             note(f"rebuilding the index from {len(plan.roots)} source(s).")
-        report = ingestor.run(given, rebuild=rebuild, on_progress=on_progress)
+        report = ingestor.run(
+            given, rebuild=rebuild, on_progress=on_progress, threads=os.cpu_count()
+        )
     click.echo(report.model_dump_json(indent=2) if as_json else report.to_markdown())
 
 
