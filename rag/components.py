@@ -14,6 +14,7 @@ from rag.embeddings import (
     Embedder,
     HashingEmbedder,
     SentenceTransformerEmbedder,
+    passage_embedder,
 )
 from rag.errors import ConfigError, ModelLoadError
 from rag.generation import Generator, LlamaCppGenerator
@@ -148,6 +149,7 @@ def make_ingestor(settings: Settings, embedder: Embedder) -> Ingestor:
         settings.index.chunking,
         max_file_bytes=settings.index.max_file_bytes,
         report_dir=settings.reports_dir,
+        passages=passage_embedder(embedder, settings.index.passage_quantization),
     )
 
 

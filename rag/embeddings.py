@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import logging
 import os
 import re
 import threading
+import warnings
 import zipfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -57,9 +59,33 @@ class SentenceTransformerEmbedder:
         except Exception as exc:
             raise ModelLoadError(f"Could not load the embedding model at {path}: {exc}") from exc
         self._lock = threading.Lock()
+        self._int8: SentenceTransformerEmbedder | None = None
         self.batch_size = batch_size
         self.name = path.name if path.name != "model" else path.parent.name
         self.dim = int(self._model.get_embedding_dimension() or 0)
+
+    def int8_copy(self) -> SentenceTransformerEmbedder:
+        """This model with its linear layers in int8 (torch dynamic quantisation), made once.
+
+        About twice as fast on CPU; its vectors are a different embedder's (mean cosine
+        0.93 to the float model's on the course passages), so it is named `<name>+int8`
+        and an index records which of the two made it.
+        """
+        with self._lock:
+            if self._int8 is None:
+                import torch
+
+                clone = copy.copy(self)
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")  # torch's note that the API moves on
+                    clone._model = torch.ao.quantization.quantize_dynamic(
+                        self._model, {torch.nn.Linear}, dtype=torch.qint8
+                    )
+                clone._lock = threading.Lock()
+                clone.name = f"{self.name}+int8"
+                clone._int8 = clone
+                self._int8 = clone
+            return self._int8
 
     def embed(self, texts: Sequence[str]) -> Vectors:
         if not texts:
@@ -73,6 +99,16 @@ class SentenceTransformerEmbedder:
                 show_progress_bar=False,
             )
         return np.asarray(vectors, dtype=np.float32)
+
+
+def passage_embedder(embedder: Embedder, quantization: str = "off") -> Embedder:
+    """The embedder an index's passages are embedded with: the model itself, outside any
+    question cache, or its int8 copy with `quantization="int8"` (questions keep the float
+    model; a hashing embedder has no int8 copy)."""
+    inner = embedder.inner if isinstance(embedder, CachedEmbedder) else embedder
+    if quantization == "int8" and isinstance(inner, SentenceTransformerEmbedder):
+        return inner.int8_copy()
+    return inner
 
 
 @contextmanager

@@ -12,11 +12,13 @@ one, answers are the same, only slower.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import logging
 import os
 import threading
 import time
+import weakref
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -87,6 +89,7 @@ class GroundingPrimer:
         self._stop = threading.Event()
         self._done = threading.Event()
         self._thread = threading.Thread(target=self._run, name="grounding-primer", daemon=True)
+        _LIVE.add(self)
 
     def start(self) -> GroundingPrimer:
         """Load the saved vectors now (a few milliseconds), embed the rest in the thread."""
@@ -138,6 +141,21 @@ class GroundingPrimer:
             log.exception("priming the grounding vectors failed; answers embed on demand")
         finally:
             self._done.set()
+
+
+_LIVE: weakref.WeakSet[GroundingPrimer] = weakref.WeakSet()
+
+
+@atexit.register
+def _stop_all(timeout_s: float = 30.0) -> None:
+    """At exit, let each primer finish its batch: a thread still inside torch while the
+    interpreter tears down can crash the process on its way out."""
+    primers = list(_LIVE)
+    for primer in primers:
+        primer.stop()
+    for primer in primers:
+        if primer._thread.is_alive():
+            primer._thread.join(timeout_s)
 
 
 def _lower_thread_priority() -> None:

@@ -25,7 +25,7 @@ from pydantic import BaseModel
 from rag.chunking import Chunk, chunk_document
 from rag.discovery import discover, display_name
 from rag.documents import load_document
-from rag.embeddings import CachedEmbedder, Embedder, torch_threads
+from rag.embeddings import Embedder, passage_embedder, torch_threads
 from rag.errors import DocumentError, IndexMissing, NoDocuments
 from rag.index import FileRecord, IndexData, IndexStore, Manifest, SourceRecord
 from rag.ingest_report import FileReport, IngestReport, quality_facts
@@ -63,6 +63,9 @@ class Ingestor:
     Args:
         uploads_dir: files under it are recorded as uploads (default: `uploads/` beside
             `report_dir`, i.e. `<data_dir>/uploads`).
+        passages: what embeds the passages (default: `embedder` outside its question
+            cache; `passage_embedder(embedder, "int8")` for the int8 copy). Its name is
+            the index's `embedding_model`.
     """
 
     def __init__(
@@ -73,9 +76,11 @@ class Ingestor:
         max_file_bytes: int,
         report_dir: Path,
         uploads_dir: Path | None = None,
+        passages: Embedder | None = None,
     ) -> None:
         self.store = store
         self.embedder = embedder
+        self.passages = passages or passage_embedder(embedder)
         self.chunking = chunking
         self.max_file_bytes = max_file_bytes
         self.report_dir = report_dir
@@ -296,8 +301,8 @@ class Ingestor:
             for record in records.values():
                 record.chunks = per_source[record.source]
             manifest = Manifest(
-                embedding_model=self.embedder.name,
-                dimension=self.embedder.dim,
+                embedding_model=self.passages.name,
+                dimension=self.passages.dim,
                 chunking=self.chunking,
                 files=records,
                 sources=sources,
@@ -328,7 +333,7 @@ class Ingestor:
         except IndexMissing:
             return None
         if (
-            data.manifest.embedding_model != self.embedder.name
+            data.manifest.embedding_model != self.passages.name
             or data.manifest.chunking != self.chunking
         ):
             return None
@@ -371,15 +376,9 @@ class Ingestor:
     def _embed(
         self, chunks: list[Chunk], on_progress: ProgressCallback | None, threads: int | None
     ) -> Any:
-        """The passages' vectors, `EMBED_BATCH` at a time, into one preallocated array.
-
-        A `CachedEmbedder` is bypassed: passage texts are embedded once, here, and
-        keeping them in the question-time cache would only crowd it.
-        """
-        embedder = self.embedder
-        if isinstance(embedder, CachedEmbedder):
-            embedder = embedder.inner
-        vectors = np.zeros((len(chunks), self.embedder.dim), dtype=np.float32)
+        """The passages' vectors, `EMBED_BATCH` at a time, into one preallocated array."""
+        embedder = self.passages
+        vectors = np.zeros((len(chunks), embedder.dim), dtype=np.float32)
         if on_progress:
             on_progress(0, len(chunks), "embedding")
         with torch_threads(embedder, threads):

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from rag.answer import Passage
 from rag.components import make_ingestor
-from rag.embeddings import Embedder
+from rag.embeddings import Embedder, passage_embedder
 from rag.errors import IndexCorrupt, IndexMissing
 from rag.grounding_cache import GroundingPrimer
 from rag.index import REBUILD_HINT, FileRecord, IndexStore, manifest_settings_problem
@@ -42,9 +42,8 @@ class KnowledgeBase:
             self.ingest()
             return
         manifest = self.store.read_manifest()
-        problem = manifest_settings_problem(
-            manifest, self.embedder.name, self.settings.index.chunking
-        )
+        passages = passage_embedder(self.embedder, self.settings.index.passage_quantization)
+        problem = manifest_settings_problem(manifest, passages.name, self.settings.index.chunking)
         if problem:
             raise IndexCorrupt(f"{problem} {REBUILD_HINT}")
         self.reload()
@@ -66,6 +65,11 @@ class KnowledgeBase:
         if self._primer is not None:
             self._primer.stop()
         self._primer = GroundingPrimer(self.embedder, data.chunks, self.settings.index_dir).start()
+
+    def close(self) -> None:
+        """Stop priming grounding vectors in the background (for shutdown)."""
+        if self._primer is not None:
+            self._primer.stop()
 
     def wait_until_primed(self, timeout: float | None = None) -> bool:
         """Block until the grounding vectors of the loaded index are all embedded (they
