@@ -19,6 +19,14 @@ export GRADIO_ANALYTICS_ENABLED := False
 run: $(STAMP)
 	$(VENV)/bin/coursebot chat
 
+# A class at once: the model on vLLM (in .venv-vllm, built once: about 3 minutes), then the
+# chat UI on it at http://127.0.0.1:7860, until Ctrl+C. REPLICAS=2 puts vllm-router in front
+# of two replicas; MODEL=other.gguf (or a Hugging Face folder) serves another model.
+.PHONY: serve
+REPLICAS ?= 1
+serve: $(STAMP) $(VLLM_STAMP)
+	$(VENV)/bin/coursebot serve --replicas $(REPLICAS) $(if $(MODEL),--model $(MODEL))
+
 test: $(STAMP) $(BROWSER) $(VLLM_STAMP)
 	$(MAKE) --no-print-directory lint
 	$(VENV)/bin/pytest

@@ -20,6 +20,7 @@ Kept free of any engine import, so its logic is tested in the app's own environm
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -32,6 +33,10 @@ from safety.watermark.remote import MARK_ARG, PROBE_ARG, probe_tokens
 
 GREEDY_BELOW = 1e-5
 """vLLM samples greedily (no temperature division) below this temperature."""
+
+CACHED_MASKS = 1024
+"""Green masks kept for the most recent contexts (49 KB each at 49,152 tokens): common
+contexts (a space, a comma, "the") recur in every answer, and a hit skips the hash."""
 
 
 @dataclass
@@ -71,6 +76,7 @@ class BatchMarker:
         self.skipped = 0
         """Row-steps of marked requests left unmarked (placeholder or missing context)."""
         self._green: GreenList | None = None
+        self._masks: OrderedDict[tuple[int, ...], torch.Tensor] = OrderedDict()
 
     def green_list(self, vocab_size: int) -> GreenList:
         """The green list for logits `vocab_size` wide (membership of an id never changes)."""
@@ -81,7 +87,22 @@ class BatchMarker:
                 self.config.context_width,
                 vocab_size,
             )
+            self._masks.clear()
         return self._green
+
+    def mask(self, context: Sequence[int], vocab_size: int) -> torch.Tensor:
+        """The green mask (bool tensor) after `context`, from the cache when it is there."""
+        green_list = self.green_list(vocab_size)
+        key = tuple(context)
+        cached = self._masks.get(key)
+        if cached is not None:
+            self._masks.move_to_end(key)
+            return cached
+        mask = torch.from_numpy(green_list.mask(context))
+        self._masks[key] = mask
+        if len(self._masks) > CACHED_MASKS:
+            self._masks.popitem(last=False)
+        return mask
 
     def add(
         self,
@@ -131,8 +152,8 @@ class BatchMarker:
             if context is None or min(context) < 0:
                 self.skipped += 1
                 continue
-            green = self.green_list(vocab_size).mask(context)
-            logits[index].add_(torch.from_numpy(green).to(logits.device), alpha=row.bias)
+            green = self.mask(context, vocab_size).to(logits.device)
+            logits[index].add_(green, alpha=row.bias)
             self.marked += 1
         return logits
 

@@ -48,7 +48,8 @@ from safety.watermark.server_env import config_from_env
 if TYPE_CHECKING:
     from vllm.config import VllmConfig
 
-logger = logging.getLogger(__name__)
+logger = logging.getLogger("vllm.coursebot_watermark")
+"""Under vLLM's logger, so its lines appear in the server's log with vLLM's own."""
 
 
 class CoursebotWatermark(LogitsProcessor):

@@ -25,6 +25,7 @@ SELF_OFFLINE = {"ask", "index"}
         "index": "ui.cli.index:command",
         "bench": "ui.cli.bench:command",
         "chat": "ui.cli.chat:command",
+        "serve": "ui.cli.serve:command",
         "rate": "ui.cli.rate:command",
         "monitor": "ui.cli.monitor:command",
         "watermark": "ui.cli.watermark:command",

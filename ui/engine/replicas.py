@@ -42,18 +42,17 @@ def repo_root() -> Path:
 
 
 def vllm_python() -> Path:
-    """The vLLM environment's interpreter: $COURSEBOT_VLLM_PYTHON, else .venv-vllm's."""
-    given = os.environ.get("COURSEBOT_VLLM_PYTHON")
-    return Path(given) if given else repo_root() / ".venv-vllm" / "bin" / "python"
+    """The interpreter of the vLLM environment `make serve` builds (`.venv-vllm`)."""
+    return repo_root() / ".venv-vllm" / "bin" / "python"
 
 
-def require_vllm_python() -> Path:
-    """`vllm_python()`, or an EngineError saying how to build the environment."""
-    python = vllm_python()
+def require_vllm_python(python: Path | None = None) -> Path:
+    """`python` (default `vllm_python()`), or an EngineError saying how to build it."""
+    python = python or vllm_python()
     if not python.is_file():
         raise EngineError(
             f"No vLLM environment at {python.parent.parent}: run `make serve` (it builds "
-            "it once, about 3 minutes), or set COURSEBOT_VLLM_PYTHON to a Python with vllm."
+            "it once, about 3 minutes), or pass --vllm-python with a Python that has vllm."
         )
     return python
 
