@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import os
 import shutil
 import sys
 import time
@@ -55,7 +56,7 @@ def convert(gguf: Path, out_dir: Path) -> Path:
         return out_dir
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    partial = out_dir.with_name(out_dir.name + ".partial")
+    partial = out_dir.with_name(f"{out_dir.name}.partial-{os.getpid()}")
     shutil.rmtree(partial, ignore_errors=True)
     tokenizer = AutoTokenizer.from_pretrained(str(gguf.parent), gguf_file=gguf.name)
     if not getattr(tokenizer, "chat_template", None):
@@ -70,6 +71,9 @@ def convert(gguf: Path, out_dir: Path) -> Path:
     model.save_pretrained(str(partial), safe_serialization=True)
     tokenizer.save_pretrained(str(partial))
     (partial / MARKER).write_text(f"converted from {gguf.name}\n", encoding="utf-8")
+    if is_converted(out_dir):  # another process finished the same conversion first
+        shutil.rmtree(partial, ignore_errors=True)
+        return out_dir
     shutil.rmtree(out_dir, ignore_errors=True)
     partial.rename(out_dir)
     return out_dir
