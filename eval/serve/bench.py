@@ -141,7 +141,7 @@ def arm_app(
 ) -> Iterator[str]:
     """The app for `arm` (and its engine, unless one runs at `engine_url`)."""
     logs.mkdir(parents=True, exist_ok=True)
-    with running_engine(arm.replicas, engine_url, logs) as endpoint:
+    with running_engine(arm.replicas, engine_url, logs, data_dir) as endpoint:
         if endpoint is not None:
             env = {
                 **env,

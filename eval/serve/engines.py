@@ -20,9 +20,11 @@ from pathlib import Path
 
 from eval.stress.bench import _free_port
 
-ENGINE_START_TIMEOUT_S = 600.0
-ENGINE_COMMAND = "{python} -m ui.engine.launch --replicas {replicas} --port {port} --no-app"
-"""The launcher's command line; `{python}`, `{replicas}` and `{port}` are filled in."""
+ENGINE_START_TIMEOUT_S = 1200.0
+"""vLLM's first start on 2 cores compiles the model: minutes."""
+ENGINE_COMMAND = "{bin}/coursebot serve --replicas {replicas} --engine-port {port} --engine-only"
+"""The launcher's command line (`make serve` without the app); `{bin}` is this
+interpreter's folder, `{replicas}` and `{port}` are filled in."""
 
 
 class EngineError(RuntimeError):
@@ -43,8 +45,11 @@ def _wait_until_serving(url: str, server: subprocess.Popen[bytes], log: Path) ->
 
 
 @contextmanager
-def running_engine(replicas: int, url: str | None, logs: Path) -> Iterator[str | None]:
-    """Yields the engine URL for `replicas` vLLM replicas (None for the in-process arm).
+def running_engine(
+    replicas: int, url: str | None, logs: Path, data_dir: Path | None = None
+) -> Iterator[str | None]:
+    """Yields the engine URL for `replicas` vLLM replicas (None for the in-process arm);
+    a started engine keeps its state (converted model, logs) in `data_dir`.
 
     Raises:
         EngineError: the engine could not be started.
@@ -56,13 +61,14 @@ def running_engine(replicas: int, url: str | None, logs: Path) -> Iterator[str |
         yield url.rstrip("/")
         return
     port = _free_port()
-    python = shlex.quote(sys.executable)
-    command = ENGINE_COMMAND.format(python=python, replicas=replicas, port=port)
+    folder = shlex.quote(str(Path(sys.executable).parent))
+    command = ENGINE_COMMAND.format(bin=folder, replicas=replicas, port=port)
     log = logs / f"engine-{replicas}.log"
     logs.mkdir(parents=True, exist_ok=True)
     with log.open("wb") as handle:
+        env = {**os.environ, **({"COURSEBOT_DATA_DIR": str(data_dir)} if data_dir else {})}
         server = subprocess.Popen(
-            shlex.split(command), stdout=handle, stderr=handle, start_new_session=True
+            shlex.split(command), stdout=handle, stderr=handle, env=env, start_new_session=True
         )
         try:
             engine = f"http://127.0.0.1:{port}"
@@ -70,9 +76,9 @@ def running_engine(replicas: int, url: str | None, logs: Path) -> Iterator[str |
             yield engine
         finally:
             if server.poll() is None:
-                os.killpg(server.pid, signal.SIGTERM)
+                os.killpg(server.pid, signal.SIGTERM)  # it stops its replicas and router
                 try:
-                    server.wait(timeout=60)
+                    server.wait(timeout=180)
                 except subprocess.TimeoutExpired:
                     os.killpg(server.pid, signal.SIGKILL)
                     server.wait()
