@@ -26,6 +26,8 @@ LONG_ANSWER_TOKENS = 150
 class Watermarking(BaseModel):
     """Detection on the level's generated tokens, and false alarms on unmarked text."""
 
+    generated: int = Field(0, description="answers with generated tokens (not pure quotes)")
+    generated_tokens_p50: float | None = None
     long_answers: int = Field(0, description=f"answers with >= {LONG_ANSWER_TOKENS} tokens")
     detected: int = 0
     detection_rate: float | None = None
@@ -91,19 +93,23 @@ def watermarking(
     """Detection on the turns' long generations (the app's own test of their generated
     token ids), and the control detector's verdicts on every answer's text."""
     zs: list[float] = []
+    lengths: list[int] = []
     detected = flagged = judged = 0
     for row in rows:
         unmarked = control.detect(tokenize(row["answer"] or ""))
         if unmarked.verdict != "too short to tell":
             judged += 1
             flagged += unmarked.verdict == "watermarked"
-        usage = json.loads(row["usage"] or "{}")
+        tokens = int(json.loads(row["usage"] or "{}").get("completion_tokens") or 0)
+        lengths += [tokens] if tokens else []
         report = json.loads(row["watermark"]) if row["watermark"] else None
-        if report is None or int(usage.get("completion_tokens") or 0) < LONG_ANSWER_TOKENS:
+        if report is None or tokens < LONG_ANSWER_TOKENS:
             continue
         zs.append(float(report["z"]))
         detected += report["verdict"] == "watermarked"
     return Watermarking(
+        generated=len(lengths),
+        generated_tokens_p50=statistics.median(lengths) if lengths else None,
         long_answers=len(zs),
         detected=detected,
         detection_rate=_rounded(detected / len(zs)) if zs else None,
@@ -188,9 +194,9 @@ def markdown(arms: Sequence[ArmResults], command: str) -> str:
         "ask the same course questions in turn, so some answers repeat.",
         "",
         "| arm | users x q | answered / sent | errors | first text p50 / p95 s | "
-        "final p50 / p95 s | answers/s | turns logged | mark detected | false positives | "
-        "load avg | run |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "final p50 / p95 s | answers/s | turns logged | generated tokens p50 | "
+        "mark detected | false positives | load avg | run |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for arm in arms:
         for users in sorted(arm.levels):
@@ -200,7 +206,8 @@ def markdown(arms: Sequence[ArmResults], command: str) -> str:
                 f"| {arm.arm} | {users} x {lv.questions_per_user} | {lv.answered} / {lv.sent} "
                 f"| {lv.errors} | {_cell(lv.first_text_p50_s)} / {_cell(lv.first_text_p95_s)} "
                 f"| {_cell(lv.final_p50_s)} / {_cell(lv.final_p95_s)} | {lv.answers_per_s:g} "
-                f"| {lv.turns_logged} / {lv.sent} | {_rate(wm.detected, wm.long_answers)} "
+                f"| {lv.turns_logged} / {lv.sent} | {_cell(wm.generated_tokens_p50)} "
+                f"| {_rate(wm.detected, wm.long_answers)} "
                 f"| {_rate(wm.unmarked_flagged, wm.unmarked_judged)} "
                 f"| {lv.load_average[0]:.1f} | {lv.run_id} |"
             )
@@ -210,7 +217,8 @@ def markdown(arms: Sequence[ArmResults], command: str) -> str:
         lines += [
             "",
             f"Unmarked human text under the app's key: {human.get('false_positives')} of "
-            f"{human.get('judged')} course paragraphs flagged (highest z {human.get('max_z')}).",
+            f"{human.get('judged')} course paragraphs flagged "
+            f"(highest z {_cell(_rounded(human.get('max_z')))}).",
         ]
     skipped = [
         f"- {arm.arm} at {users} users: {why}"

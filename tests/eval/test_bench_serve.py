@@ -93,6 +93,7 @@ def test_watermark_figures_count_long_generations_only() -> None:
         {"usage": "{}", "watermark": None, "answer": "a quote"},  # nothing generated
     ]
     mark = report.watermarking(rows, _tokenize, _control())
+    assert (mark.generated, mark.generated_tokens_p50) == (3, 160)
     assert (mark.long_answers, mark.detected, mark.detection_rate) == (2, 1, 0.5)
     assert mark.min_z == 2.0 and mark.unmarked_judged == 3 and mark.unmarked_flagged == 0
 
