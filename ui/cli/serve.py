@@ -36,6 +36,13 @@ from ui.cli.common import friendly_errors, offline, settings_from
     default=None,
     help="A Python with vllm installed (default: .venv-vllm's, built by make serve).",
 )
+@click.option(
+    "--vllm-arg",
+    "vllm_args",
+    multiple=True,
+    help="One more argument for each vLLM replica, e.g. --vllm-arg=--enforce-eager "
+    "(repeat for several).",
+)
 @click.pass_context
 @friendly_errors
 def command(
@@ -47,6 +54,7 @@ def command(
     port: int | None,
     engine_only: bool,
     vllm_python: Path | None,
+    vllm_args: tuple[str, ...],
 ) -> None:
     """Serve a class: generation on vLLM with the watermark, the chat app in front.
 
@@ -62,6 +70,7 @@ def command(
         replicas=replicas,
         port=engine_port,
         python=vllm_python,
+        extra_args=vllm_args,
     )
     with running_stack(settings, plan, lambda line: click.echo(line, err=True)) as stack:
         if engine_only:

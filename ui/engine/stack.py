@@ -31,6 +31,8 @@ class ServePlan:
     port: int = DEFAULT_PORT
     python: Path | None = None
     """The vLLM environment's interpreter; None = `.venv-vllm`'s."""
+    extra_args: tuple[str, ...] = ()
+    """More arguments for every replica's api_server (say `--enforce-eager`)."""
 
 
 def model_to_serve(settings: Settings, given: Path | None) -> Path:
@@ -86,7 +88,11 @@ def running_stack(
     model_dir = servable_model(plan.model, python)
     log_dir = settings.data_dir / "logs" / "vllm"
     options = EngineOptions(
-        model_dir=model_dir, watermark=settings.watermark, log_dir=log_dir, python=python
+        model_dir=model_dir,
+        watermark=settings.watermark,
+        log_dir=log_dir,
+        python=python,
+        extra_args=plan.extra_args,
     )
     stack = EngineStack(options, replicas=plan.replicas, port=plan.port)
     say(
