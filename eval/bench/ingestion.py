@@ -139,3 +139,28 @@ def markdown_rows(i: dict[str, Any]) -> list[str]:
             f"background, between questions) | would add {i['eager_priming_s']:.1f} s |"
         )
     return rows
+
+
+def main(argv: list[str] | None = None) -> None:
+    """`python -m eval.bench.ingestion [--corpus DIR] [--int8]`: the ingestion rows alone."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description="A fresh ingestion to its first answer.")
+    parser.add_argument("--corpus", type=Path, default=KB2 / "pages")
+    parser.add_argument("--int8", action="store_true", help="index.passage_quantization=int8")
+    parser.add_argument("--no-eager", action="store_true", help="skip the eager-priming figure")
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory() as tmp:
+        bot = Assistant.from_settings(
+            data_dir=Path(tmp),
+            index={"passage_quantization": "int8" if args.int8 else "off"},
+        )
+        bot.knowledge.wait_until_primed(timeout=600)
+        result = ingestion(bot, args.corpus, eager_priming=not args.no_eager)
+        bot.knowledge.close()
+    print(json.dumps(result, indent=2))
+    print("\n".join(markdown_rows(result)))
+
+
+if __name__ == "__main__":
+    main()
