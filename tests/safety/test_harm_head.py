@@ -118,3 +118,17 @@ def test_shipped_weights_are_a_small_mlp() -> None:
     classifier = HarmClassifier(WEIGHTS)
     assert len(classifier.layers) == 2 and classifier.input_dim == 384
     assert WEIGHTS.stat().st_size < 4_000_000
+
+
+def test_wide_layers_are_computed_in_blocks_with_the_same_result() -> None:
+    rng = np.random.default_rng(2)
+    layers = [
+        (rng.normal(size=(8, 600)).astype(np.float32), rng.normal(size=600).astype(np.float32)),
+        (rng.normal(size=(600, 3)).astype(np.float32), rng.normal(size=3).astype(np.float32)),
+    ]
+    features = rng.normal(size=(5, 8)).astype(np.float32)
+    hidden = np.maximum(features @ layers[0][0] + layers[0][1], 0.0)
+    logits = hidden @ layers[1][0] + layers[1][1]
+    expected = np.exp(logits - logits.max(axis=1, keepdims=True))
+    expected /= expected.sum(axis=1, keepdims=True)
+    assert np.allclose(head_probabilities(layers, features), expected, atol=1e-5)
