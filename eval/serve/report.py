@@ -28,6 +28,11 @@ class Watermarking(BaseModel):
 
     generated: int = Field(0, description="answers with generated tokens (not pure quotes)")
     generated_tokens_p50: float | None = None
+    untested: int = Field(
+        0,
+        description="answers that generated tokens but show only course quotes: the app "
+        "tests no watermark on them (Answer.watermark is None)",
+    )
     long_answers: int = Field(0, description=f"answers with >= {LONG_ANSWER_TOKENS} tokens")
     detected: int = 0
     detection_rate: float | None = None
@@ -94,7 +99,7 @@ def watermarking(
     token ids), and the control detector's verdicts on every answer's text."""
     zs: list[float] = []
     lengths: list[int] = []
-    detected = flagged = judged = 0
+    detected = flagged = judged = untested = 0
     for row in rows:
         unmarked = control.detect(tokenize(row["answer"] or ""))
         if unmarked.verdict != "too short to tell":
@@ -103,6 +108,7 @@ def watermarking(
         tokens = int(json.loads(row["usage"] or "{}").get("completion_tokens") or 0)
         lengths += [tokens] if tokens else []
         report = json.loads(row["watermark"]) if row["watermark"] else None
+        untested += bool(tokens) and report is None
         if report is None or tokens < LONG_ANSWER_TOKENS:
             continue
         zs.append(float(report["z"]))
@@ -110,6 +116,7 @@ def watermarking(
     return Watermarking(
         generated=len(lengths),
         generated_tokens_p50=statistics.median(lengths) if lengths else None,
+        untested=untested,
         long_answers=len(zs),
         detected=detected,
         detection_rate=_rounded(detected / len(zs)) if zs else None,
@@ -190,13 +197,15 @@ def markdown(arms: Sequence[ArmResults], command: str) -> str:
         "included), p50 / p95; first text = the course quote or the first draft sentence "
         "on screen (polled every 50 ms). Watermark: answers with >= "
         f"{LONG_ANSWER_TOKENS} generated tokens detected at the app's threshold; false "
-        "positives: every answer's text tested under a key that did not mark it. Users "
-        "ask the same course questions in turn, so some answers repeat.",
+        "positives: every answer's text tested under a key that did not mark it. An "
+        "answer that shows only course quotes has no watermark test in the app (counted as "
+        "untested); `scripts/measure_serving_mark.py` measures the mark at the engine "
+        "itself. Users ask the same course questions in turn, so some answers repeat.",
         "",
         "| arm | users x q | answered / sent | errors | first text p50 / p95 s | "
         "final p50 / p95 s | answers/s | turns logged | generated tokens p50 | "
-        "mark detected | false positives | load avg | run |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "untested | mark detected | false positives | load avg | run |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for arm in arms:
         for users in sorted(arm.levels):
@@ -207,6 +216,7 @@ def markdown(arms: Sequence[ArmResults], command: str) -> str:
                 f"| {lv.errors} | {_cell(lv.first_text_p50_s)} / {_cell(lv.first_text_p95_s)} "
                 f"| {_cell(lv.final_p50_s)} / {_cell(lv.final_p95_s)} | {lv.answers_per_s:g} "
                 f"| {lv.turns_logged} / {lv.sent} | {_cell(wm.generated_tokens_p50)} "
+                f"| {wm.untested} "
                 f"| {_rate(wm.detected, wm.long_answers)} "
                 f"| {_rate(wm.unmarked_flagged, wm.unmarked_judged)} "
                 f"| {lv.load_average[0]:.1f} | {lv.run_id} |"

@@ -91,9 +91,10 @@ def test_watermark_figures_count_long_generations_only() -> None:
         _row(160, "not watermarked", 2.0, text),
         _row(40, "watermarked", 4.5, text),  # too short to count
         {"usage": "{}", "watermark": None, "answer": "a quote"},  # nothing generated
+        {"usage": json.dumps({"completion_tokens": 120}), "watermark": None, "answer": "q"},
     ]
     mark = report.watermarking(rows, _tokenize, _control())
-    assert (mark.generated, mark.generated_tokens_p50) == (3, 160)
+    assert (mark.generated, mark.generated_tokens_p50, mark.untested) == (4, 140, 1)
     assert (mark.long_answers, mark.detected, mark.detection_rate) == (2, 1, 0.5)
     assert mark.min_z == 2.0 and mark.unmarked_judged == 3 and mark.unmarked_flagged == 0
 
