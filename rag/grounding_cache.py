@@ -67,7 +67,9 @@ class GroundingPrimer:
     after `idle_s` seconds without a question (`touch`); a question meanwhile embeds the
     few sentences of its own passages on demand, through the same cache. When every text
     is in, the file is saved for the next start. The thread runs at the lowest CPU
-    priority where the system allows it.
+    priority where the system allows it; `idle_s` (10 s) outlasts a whole answer, so it
+    does not embed beside llama.cpp's generation, and a question that finds it inside a
+    batch waits for that batch only.
     """
 
     def __init__(
@@ -76,7 +78,7 @@ class GroundingPrimer:
         chunks: Sequence[Chunk],
         index_dir: Path,
         *,
-        idle_s: float = 2.0,
+        idle_s: float = 10.0,
         batch: int = 16,
     ) -> None:
         self.embedder = embedder
