@@ -70,9 +70,9 @@ def probe(url: str) -> list[int]:
 
 TEMPERATURE = 1.0
 """How strongly a text can be marked depends on how many choices the model had: at 1.0 a
-200-token SmolLM2 answer reaches z 5-8; at the app's 0.3 it often stays below 4 (the same
-green list in llama.cpp). Detection at low temperature is measured, not asserted here; the
-greedy test below checks the bias itself, token by token."""
+200-token SmolLM2 answer reaches z 7-13; at the app's 0.3 it often stays below 4 (so does
+the same green list in llama.cpp). Low temperatures are measured by
+scripts/measure_serving_mark.py, not asserted here."""
 
 
 def generate(url: str, question: str, marked: bool, tokens: int = 200) -> list[int]:
@@ -89,44 +89,6 @@ def generate(url: str, question: str, marked: bool, tokens: int = 200) -> list[i
     generated = list(reply["choices"][0]["token_ids"])
     assert len(generated) == tokens
     return [int(reply["prompt_token_ids"][-1]), *generated]
-
-
-def test_each_greedy_token_is_the_argmax_after_the_green_bias(
-    vllm_server: str, vllm_watermark: WatermarkConfig
-) -> None:
-    """Raw log-probabilities (vLLM computes them before any processor) plus delta on the
-    green list of each step's context pick exactly the token the server chose."""
-    reply = chat(
-        vllm_server,
-        {
-            "messages": [{"role": "user", "content": QUESTIONS[1]}],
-            "max_tokens": 48,
-            "temperature": 0,
-            "ignore_eos": True,
-            "logprobs": True,
-            "top_logprobs": 20,
-            "return_tokens_as_token_ids": True,
-            "vllm_xargs": {MARK_ARG: 1},
-        },
-    )
-    green_list = GreenListDetector(vllm_watermark, VOCAB_SIZE).green_list
-    previous = int(reply["prompt_token_ids"][-1])
-    delta = vllm_watermark.delta
-    steps = reply["choices"][0]["logprobs"]["content"]
-    changed = 0
-    for step in steps:
-        chosen = int(step["token"].removeprefix("token_id:"))
-        mask = green_list.mask([previous])
-        chosen_score = step["logprob"] + delta * mask[chosen]
-        candidates = [
-            (int(t["token"].removeprefix("token_id:")), t["logprob"]) for t in step["top_logprobs"]
-        ]
-        best = max(logprob + delta * mask[token] for token, logprob in candidates)
-        assert chosen_score >= best - 1e-3, (chosen, chosen_score, best)
-        changed += chosen != candidates[0][0]
-        previous = chosen
-    assert len(steps) == 48
-    assert changed > 0  # the bias changed some greedy choices: the processor acted
 
 
 def z_scores(url: str, config: WatermarkConfig, marked: bool, concurrency: int) -> list[float]:
