@@ -69,7 +69,7 @@ bench-stress: $(STAMP)
 ARMS  ?= inprocess,vllm1,vllm2
 USERS ?= 1,8,32,64,200
 .PHONY: bench-serve
-bench-serve: $(STAMP)
+bench-serve: $(STAMP) $(VLLM_STAMP)
 	$(PY) -m eval.serve --arms $(ARMS) --users $(USERS) --questions 3 --out bench-results/serve
 
 # Rebuild the labelled safety set (dedup, AdvBench decontamination, splits), then the
