@@ -28,7 +28,7 @@ from pydantic import BaseModel, Field
 from rag.answer import Passage
 from rag.grounding import Candidate
 from rag.keyword import stem, terms
-from rag.question_type import QuestionType
+from rag.question_type import QuestionType, mentions
 
 _DIGITS = re.compile(r"(?<![A-Za-z_])\d+(?:[.,]\d+)*")
 _NUMBER_WORDS = re.compile(
@@ -67,20 +67,6 @@ class EvidenceVerdict(BaseModel):
     nearby: Candidate | None = Field(
         None, description="The sentence that matched the question best, to say what is covered."
     )
-
-
-def _entity_pattern(entity: str) -> re.Pattern[str]:
-    """A case-free pattern for a name as documents may write it: 'F1-score' ~ 'F1 score',
-    'zip()' ~ 'zip(iterables)'."""
-    core = entity.removesuffix("()")
-    pieces = [re.escape(p) for p in re.split(r"[\s_-]+", core) if p]
-    return re.compile(r"(?<![\w.])" + r"[\s_-]*".join(pieces) + r"(?![\w])", re.I)
-
-
-def mentions(entity: str, texts: Sequence[str]) -> bool:
-    """True when any of `texts` names `entity`."""
-    pattern = _entity_pattern(entity)
-    return any(pattern.search(text) for text in texts)
 
 
 def known_term(term: str, vocabulary: Collection[str], min_prefix: int = 5) -> bool:

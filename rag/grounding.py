@@ -12,6 +12,7 @@ model wrote itself are discarded.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Sequence
 
@@ -21,6 +22,7 @@ from pydantic import BaseModel, Field
 from rag.answer import Citation, Passage, SentenceCheck
 from rag.embeddings import Embedder
 from rag.keyword import terms
+from rag.question_type import classify, mentions
 from rag.setting_groups import GroundingTuning
 from rag.text import numbers, quoted_spans, split_sentences, strip_citation_marks, without_quotes
 
@@ -80,6 +82,32 @@ def widen_quote(
             used += cost
     order = {s: n for n, s in enumerate(s for p in paragraphs for s in p)}
     return sorted(dict.fromkeys(result), key=lambda s: order.get(s, len(order)))
+
+
+_CALCULATION = re.compile(r"\d[^=\n]*=|=[^=\n]*\d")
+
+
+def with_results(
+    passage_text: str, quoted: list[str], max_chars: int = DEFAULT_TUNING.max_quote_chars
+) -> list[str]:
+    """The quoted sentences, each worked example followed by the calculation that comes
+    right after it in the passage ("8 of 100 emails are wrong." then "Error rate = 8/100
+    = 8%."): the figure asked about is often the line after the one that matched."""
+    order = [s for p in _paragraphs(passage_text) for s in p]
+    result = list(quoted)
+    used = sum(map(len, result))
+    for sentence in quoted:
+        if sentence not in order:
+            continue
+        at = order.index(sentence) + 1
+        following = order[at] if at < len(order) else ""
+        if following in result or not _CALCULATION.search(following) or ">>>" in following:
+            continue
+        if used + len(following) > max_chars:
+            break
+        result.insert(result.index(sentence) + 1, following)
+        used += len(following)
+    return result
 
 
 def clean_quote(sentence: str) -> str:
@@ -253,7 +281,10 @@ class GroundingChecker:
     def score_candidates(self, question: str, passages: Sequence[Passage]) -> list[Candidate]:
         """Every sentence a quote may use, in passage order, scored against the question:
         `quote_similarity_weight` of the MiniLM cosine of "section: sentence" with the
-        question, the rest from the share of the question's terms it holds."""
+        question, the rest from the share of the question's terms it holds, plus
+        `named_bonus` when it (or the line just before it, a signature such as
+        "list.append(x)") names everything the question names ("json.loads()", not
+        "json.load()", which embeddings hardly tell apart)."""
         candidates: list[tuple[int, str]] = []
         context: list[str] = []
         for j, passage in enumerate(passages):
@@ -266,12 +297,21 @@ class GroundingChecker:
         similarity = vectors[1:] @ vectors[0]
         question_terms = set(terms(question))
         weight = self.tuning.quote_similarity_weight
+        names = classify(question).entities
+        before: dict[tuple[int, str], str] = {}
+        if names:
+            for j, passage in enumerate(passages):
+                pieces = split_sentences(passage.text)
+                before.update(((j, b), a) for a, b in itertools.pairwise(pieces))
         scored = []
         for k, (j, sentence) in enumerate(candidates):
             overlap = _lexical_support(
                 question_terms, set(terms(f"{passages[j].section} {sentence}"))
             )
             score = weight * float(similarity[k]) + (1 - weight) * overlap
+            near = f"{before.get((j, sentence), '')}\n{sentence}"
+            if names and all(mentions(name, [near]) for name in names):
+                score += self.tuning.named_bonus
             scored.append(Candidate(passage=j, sentence=sentence, score=score))
         return scored
 
@@ -321,6 +361,7 @@ class GroundingChecker:
             quoted.append(item)
         if widen:
             quoted = widen_quote(passage.text, quoted, tuning.max_quote_chars)
+        quoted = with_results(passage.text, quoted, tuning.max_quote_chars)
         quoted = [clean_quote(q) for q in quoted]
         text = " ".join(quoted) + " [1]"
         checks = [

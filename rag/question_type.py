@@ -11,6 +11,7 @@ course. `rag.evidence` then checks whether a candidate sentence gives that kind 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Literal
 
 from pydantic import BaseModel, Field
@@ -247,3 +248,17 @@ def classify(question: str) -> QuestionType:
     else:
         kind = "other"
     return QuestionType(kind=kind, target=target, focus=focus, entities=entities)
+
+
+def _entity_pattern(entity: str) -> re.Pattern[str]:
+    """A case-free pattern for a name as documents may write it: 'F1-score' ~ 'F1 score',
+    'zip()' ~ 'zip(iterables)'."""
+    core = entity.removesuffix("()")
+    pieces = [re.escape(p) for p in re.split(r"[\s_-]+", core) if p]
+    return re.compile(r"(?<![\w.])" + r"[\s_-]*".join(pieces) + r"(?![\w])", re.I)
+
+
+def mentions(entity: str, texts: Sequence[str]) -> bool:
+    """True when any of `texts` names `entity`."""
+    pattern = _entity_pattern(entity)
+    return any(pattern.search(text) for text in texts)

@@ -1,6 +1,13 @@
+import pytest
+
 from rag.answer import Passage
 from rag.embeddings import HashingEmbedder
-from rag.grounding import GroundingChecker, mentioned_only_as_example, widen_quote
+from rag.grounding import (
+    GroundingChecker,
+    mentioned_only_as_example,
+    widen_quote,
+    with_results,
+)
 from rag.text import split_sentences, without_quotes
 
 FIFA = Passage(
@@ -148,3 +155,45 @@ def test_text_helpers() -> None:
         "Next one.",
     ]
     assert "Brazil" not in without_quotes("respond “Brazil won the cup” often")
+
+
+def test_a_worked_example_keeps_the_calculation_that_follows_it() -> None:
+    text = (
+        "Error rate is the fraction of wrong predictions.\n\n"
+        "Example: Out of 100 emails, the model labels 8 incorrectly.\n\n"
+        "Error rate = 8/100 = 0.08 or 8%.\n\nAccuracy is the fraction of correct ones."
+    )
+    quoted = ["Example: Out of 100 emails, the model labels 8 incorrectly."]
+    assert with_results(text, quoted) == [*quoted, "Error rate = 8/100 = 0.08 or 8%."]
+    assert with_results(text, ["Accuracy is the fraction of correct ones."]) == [
+        "Accuracy is the fraction of correct ones."
+    ]
+    assert with_results(text, quoted, max_chars=70) == quoted
+    code = "Make a list of five items here.\n>>> a = [1, 2]"
+    assert with_results(code, ["Make a list of five items here."]) == [
+        "Make a list of five items here."
+    ]
+
+
+def test_a_sentence_under_the_name_asked_about_is_preferred() -> None:
+    methods = Passage(
+        chunk_id="m",
+        source="lists.html",
+        section="More on Lists",
+        text="list.append(x)\n\nAdd an item to the end of the sequence here.\n\n"
+        "list.insert(i, x)\n\nInsert an item into the list at a given position.",
+        start=0,
+        end=10,
+        dense_score=0.6,
+    )
+    ranked = checker.score_candidates("What does list.append(x) do?", [methods])
+    best = max(ranked, key=lambda c: c.score)
+    assert best.sentence == "Add an item to the end of the sequence here."
+    plain = GroundingChecker(
+        HashingEmbedder(), 0.55, checker.tuning.model_copy(update={"named_bonus": 0.0})
+    )
+    scores = {
+        c.sentence: c.score
+        for c in plain.score_candidates("What does list.append(x) do?", [methods])
+    }
+    assert scores["Add an item to the end of the sequence here."] + 0.3 == pytest.approx(best.score)
