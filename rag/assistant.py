@@ -247,7 +247,9 @@ class Assistant:
         self.output_screen.screen_answer(turn)
 
     def close(self) -> None:
-        """Close the databases (turn log, answer memory, A/B assignments); for shutdown."""
+        """Stop background priming and close the databases (turn log, answer memory, A/B
+        assignments); for shutdown."""
+        self.knowledge.close()
         self.arms.close()
         if self.answer_memory is not None:
             self.answer_memory.close()
