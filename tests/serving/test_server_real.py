@@ -91,6 +91,50 @@ def generate(url: str, question: str, marked: bool, tokens: int = 200) -> list[i
     return [int(reply["prompt_token_ids"][-1]), *generated]
 
 
+def test_each_greedy_token_is_the_argmax_after_the_green_bias(
+    vllm_server: str, vllm_watermark: WatermarkConfig
+) -> None:
+    """Raw log-probabilities (vLLM computes them before any processor) plus delta on the
+    green list of each step's context pick exactly the token the server chose.
+
+    The check has teeth at steps where a green token trails the red raw favourite by less
+    than delta (then only the bias explains the choice); they are counted."""
+    green_list = GreenListDetector(vllm_watermark, VOCAB_SIZE).green_list
+    delta = vllm_watermark.delta
+    deciding = 0
+    for question in QUESTIONS[:2]:
+        reply = chat(
+            vllm_server,
+            {
+                "messages": [{"role": "user", "content": question}],
+                "max_tokens": 60,
+                "temperature": 0,
+                "ignore_eos": True,
+                "logprobs": True,
+                "top_logprobs": 20,
+                "return_tokens_as_token_ids": True,
+                "vllm_xargs": {MARK_ARG: 1},
+            },
+        )
+        previous = int(reply["prompt_token_ids"][-1])
+        steps = reply["choices"][0]["logprobs"]["content"]
+        assert len(steps) == 60
+        for step in steps:
+            chosen = int(step["token"].removeprefix("token_id:"))
+            green = green_list.mask([previous])
+            raw = {
+                int(t["token"].removeprefix("token_id:")): float(t["logprob"])
+                for t in step["top_logprobs"]
+            }
+            raw[chosen] = float(step["logprob"])
+            biased = {token: logprob + delta * green[token] for token, logprob in raw.items()}
+            assert biased[chosen] >= max(biased.values()) - 1e-3, (chosen, step["top_logprobs"])
+            favourite = max(raw, key=lambda token: raw[token])
+            deciding += chosen != favourite
+            previous = chosen
+    assert deciding > 0, "no step where the bias changed a greedy choice"
+
+
 def z_scores(url: str, config: WatermarkConfig, marked: bool, concurrency: int) -> list[float]:
     detector = GreenListDetector(config, VOCAB_SIZE)
     questions = [QUESTIONS[i % len(QUESTIONS)] for i in range(concurrency)]
