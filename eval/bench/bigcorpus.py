@@ -5,7 +5,7 @@ shuffled into numbered parts, and one sentence of each paragraph carries the par
 number, so chunks differ from part to part (identical chunks would be dropped as
 duplicates and measure nothing). Deterministic for a seed.
 
-    python -m eval.bench.bigcorpus --mb 20 --out /tmp/big/course-20mb.txt
+    python -m eval.bench.bigcorpus --mb 20 --out bench-results/big/course-20mb.txt
 """
 
 from __future__ import annotations

@@ -16,6 +16,7 @@ and the end of a failing server's log is in the error.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -30,6 +31,8 @@ MAX_MODEL_LEN = 2048
 def _python_or_skip() -> Path:
     python = vllm_python()
     if not python.is_file():
+        if os.environ.get("CI"):
+            pytest.fail(f"CI runs the real vLLM tests, but {python} is missing", pytrace=False)
         pytest.skip(
             f"no vLLM environment at {python.parent.parent} (`make test` builds it with "
             "`make .venv-vllm/.installed`)"
