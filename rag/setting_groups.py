@@ -298,6 +298,12 @@ class AnswerSettings(Group):
     extractive_fallback: bool = True
     extractive_min_similarity: float = Field(0.45, ge=0.0, le=1.0)
     history_turns: int = Field(3, ge=0, description="Earlier questions used for follow-ups.")
+    documents_name: str | None = Field(
+        None,
+        description="What the knowledge base is called in the assistant's messages (\"the "
+        "course notes of ML 101\"); None = the one indexed document's title, else \"the "
+        "indexed documents\".",
+    )
     max_question_chars: int = Field(4000, ge=10)
     tuning: GroundingTuning = Field(default_factory=GroundingTuning)
 
