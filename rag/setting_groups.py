@@ -258,6 +258,16 @@ class GroundingTuning(Group):
         "('kurtosis') and no answerable one, but it cannot tell a rare subject from a "
         "paraphrase ('affect' asked, 'degrade' written), which new users write often.",
     )
+    question_parts: bool = Field(
+        True,
+        description="Judge and quote each part of a multi-part question on its own "
+        "(rag.question_parts); a part the passages do not answer is said to be not covered.",
+    )
+    premise_check: bool = Field(
+        True,
+        description="Say so when a statement the question takes for granted (\"Why does X "
+        "return a new list?\") is supported by no passage, and add no generated sentences.",
+    )
     evidence_sentences: int = Field(
         3,
         ge=1,
