@@ -9,8 +9,9 @@
    sentences reordered and after synonym paraphrase; course paragraphs and text in no
    document are checked as human writing.
 3. The answer-match thresholds are chosen on the dev split (by question or text id) as
-   those recognising the most dev answers with no dev human text flagged, and reported
-   once on the test split.
+   those recognising the most dev answers with no dev course paragraph or outside text
+   flagged, and reported once on the test split. Course paragraphs with a " [1]" added
+   (a person citing the course like coursebot) are reported, not tuned against.
 4. Cost: checking a 500-word text, and the bytes the memory adds per turn.
 
 Answers are appended to OUT/answers.jsonl as they are made; a second run continues.
@@ -45,7 +46,9 @@ GRID: dict[str, list[float]] = {
     "answer_min_shingles": [2, 3, 4, 5, 6, 8, 10],
     "answer_min_similarity": [0.70, 0.75, 0.80, 0.85, 0.90, 0.95],
     "answer_margin": [0.0, 0.01, 0.02, 0.03, 0.04, 0.06, 0.08, 0.10],
+    "cited_min_shingles": [2, 3, 4, 6, 8, 10, 15, 20],
 }
+FLOOR_KINDS = ("course", "outside")  # human texts no chosen threshold may flag
 
 
 class Checked(BaseModel):
@@ -53,19 +56,23 @@ class Checked(BaseModel):
 
     id: str
     split: str
-    kind: str  # "answer", "course", "outside"
+    kind: str  # "answer", "course", "course-cited", "outside"
     edit: str
     turn_id: int | None
+    extractive: bool = False
     words: int
     quoted_share: float
     marked: bool
     shingles: int
     shingles_turn_id: int | None
+    cited_shingles: int
+    cited_turn_id: int | None
     similarity: float | None
     margin: float | None
     similarity_turn_id: int | None
     verdict: str
     from_coursebot: bool | None
+    echo_note: bool
 
 
 def _seed(item_id: str) -> int:
@@ -80,6 +87,7 @@ def _check(
     edit: str,
     text: str,
     turn_id: int | None,
+    extractive: bool = False,
 ) -> Checked:
     report = checker.report(text)
     evidence = checker.evidence(text)
@@ -89,22 +97,31 @@ def _check(
         kind=kind,
         edit=edit,
         turn_id=turn_id,
+        extractive=extractive,
         words=report.words,
         quoted_share=report.quoted.share,
         marked=report.generated.verdict == "watermarked" or bool(report.generated.spans),
         shingles=evidence.shingles,
         shingles_turn_id=evidence.shingles_turn_id,
+        cited_shingles=evidence.cited_shingles,
+        cited_turn_id=evidence.cited_turn_id,
         similarity=evidence.similarity,
         margin=evidence.margin,
         similarity_turn_id=evidence.similarity_turn_id,
         verdict=report.verdict,
         from_coursebot=report.from_coursebot,
+        echo_note=report.answer.note.startswith("coursebot gave this same passage"),
     )
 
 
-def matched(row: Checked, k: int, tau: float, margin: float) -> bool:
+Thresholds = tuple[int, float, float, int]
+"""(answer_min_shingles, answer_min_similarity, answer_margin, cited_min_shingles)."""
+
+
+def matched(row: Checked, chosen: Thresholds) -> bool:
     """Would the answer memory match this text under these thresholds?"""
-    exact = row.shingles >= k
+    k, tau, margin, cited = chosen
+    exact = row.shingles >= k or (row.cited_turn_id is not None and row.cited_shingles >= cited)
     similar = (
         row.similarity is not None
         and row.margin is not None
@@ -114,17 +131,26 @@ def matched(row: Checked, k: int, tau: float, margin: float) -> bool:
     return exact or similar
 
 
-def rates(rows: list[Checked], k: int, tau: float, margin: float) -> dict[str, Any]:
+def _recognised(rows: list[Checked], chosen: Thresholds) -> float | None:
+    return sum(r.marked or matched(r, chosen) for r in rows) / len(rows) if rows else None
+
+
+def rates(rows: list[Checked], chosen: Thresholds) -> dict[str, Any]:
     """Recognition per edit, and human texts flagged, under one set of thresholds."""
     out: dict[str, Any] = {}
     answers = [r for r in rows if r.kind == "answer"]
     for edit in EDITS:
         mine = [r for r in answers if r.edit == edit]
-        hits = [r.marked or matched(r, k, tau, margin) for r in mine]
-        out[edit] = {"n": len(mine), "recognised": sum(hits) / len(mine) if mine else None}
-    for kind in ("course", "outside"):
+        out[edit] = {
+            "n": len(mine),
+            "recognised": _recognised(mine, chosen),
+            "pure quotes (extractive)": _recognised([r for r in mine if r.extractive], chosen),
+            "with generated text": _recognised([r for r in mine if not r.extractive], chosen),
+            "n pure quotes": sum(r.extractive for r in mine),
+        }
+    for kind in ("course", "course-cited", "outside"):
         mine = [r for r in rows if r.kind == kind]
-        flagged = [r for r in mine if r.marked or matched(r, k, tau, margin)]
+        flagged = [r for r in mine if r.marked or matched(r, chosen)]
         out[f"{kind} texts flagged as coursebot output"] = {
             "n": len(mine),
             "flagged": len(flagged),
@@ -135,6 +161,7 @@ def rates(rows: list[Checked], k: int, tau: float, margin: float) -> dict[str, A
         sum(r.quoted_share >= 0.5 for r in course) / len(course) if course else None
     )
     out["course texts marked as generated"] = sum(r.marked for r in course)
+    out["course texts with the same-passage note"] = sum(r.echo_note for r in course)
     outside = [r for r in rows if r.kind == "outside"]
     out["outside texts with any quote"] = sum(r.quoted_share > 0 for r in outside)
     return out
@@ -142,34 +169,23 @@ def rates(rows: list[Checked], k: int, tau: float, margin: float) -> dict[str, A
 
 def tune(rows: list[Checked]) -> dict[str, float]:
     """The thresholds recognising the most dev answers (mean over edits, to the nearest
-    point) with no dev human text flagged; ties go to the strictest thresholds."""
+    point) with no dev course paragraph or outside text flagged; ties go to the
+    strictest thresholds."""
     answers = [r for r in rows if r.kind == "answer"]
-    human = [r for r in rows if r.kind != "answer"]
-    best: tuple[float, tuple[float, ...], dict[str, float]] | None = None
-    combos = [
-        (int(k), float(tau), float(margin))
-        for k in GRID["answer_min_shingles"]
-        for tau in GRID["answer_min_similarity"]
-        for margin in GRID["answer_margin"]
-    ]
-    for k, tau, margin in combos:
-        if any(r.marked or matched(r, k, tau, margin) for r in human):
+    human = [r for r in rows if r.kind in FLOOR_KINDS]
+    best: tuple[float, Thresholds] | None = None
+    combos = itertools.product(*GRID.values())
+    for k, tau, margin, cited in combos:
+        chosen: Thresholds = (int(k), float(tau), float(margin), int(cited))
+        if any(r.marked or matched(r, chosen) for r in human):
             continue
-        per_edit = []
-        for edit in EDITS:
-            mine = [r for r in answers if r.edit == edit]
-            per_edit.append(sum(r.marked or matched(r, k, tau, margin) for r in mine) / len(mine))
+        per_edit = [_recognised([r for r in answers if r.edit == e], chosen) or 0.0 for e in EDITS]
         score = round(statistics.mean(per_edit), 2)  # within a point, prefer strictness
-        key = (score, (k, tau, margin))
-        if best is None or key > (best[0], best[1]):
-            best = (
-                score,
-                (k, tau, margin),
-                {"answer_min_shingles": k, "answer_min_similarity": tau, "answer_margin": margin},
-            )
+        if best is None or (score, chosen) > best:
+            best = (score, chosen)
     if best is None:
         raise RuntimeError("no thresholds keep the dev human texts unflagged")
-    return best[2]
+    return dict(zip(GRID, best[1], strict=True))
 
 
 def cost(
@@ -215,10 +231,25 @@ def cost(
     }
 
 
+def _shard(value: str) -> tuple[int, int]:
+    first, _, count = value.partition("/")
+    shard = (int(first), int(count or 1))
+    if not 0 <= shard[0] < shard[1]:
+        raise argparse.ArgumentTypeError(f"--shard {value}: give I/N with 0 <= I < N")
+    return shard
+
+
 def _arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path, default=Path("bench-results/provenance"))
     parser.add_argument("--limit", type=int, default=None, help="Answer at most this many.")
+    parser.add_argument(
+        "--shard",
+        type=_shard,
+        default=(0, 1),
+        help="I/N: answer every N-th question from the I-th (N runs, each with its own --out, "
+        "merged afterwards with --check-only --answers).",
+    )
     parser.add_argument("--check-only", action="store_true", help="Use the answers so far.")
     parser.add_argument(
         "--answers",
@@ -226,6 +257,11 @@ def _arguments() -> argparse.Namespace:
         action="append",
         default=[],
         help="With --check-only: more answer files (JSONL) made by other runs.",
+    )
+    parser.add_argument(
+        "--dev-only",
+        action="store_true",
+        help="Check and report the dev split only (for tuning; the test split is not read).",
     )
     return parser.parse_args()
 
@@ -242,14 +278,15 @@ def main() -> None:
 
         answers = [a for path in [answers_path, *args.answers] for a in read_answers(path)]
     else:
-        answers = generate_answers(questions, answers_path, data_dir, args.limit)
+        answers = generate_answers(questions, answers_path, data_dir, args.limit, args.shard)
     # One answer per question; turn ids renumbered, since several runs each start at 1.
     unique = {a.id: a for a in reversed(answers)}
     answers = [a.model_copy(update={"turn_id": n}) for n, a in enumerate(unique.values(), start=1)]
     shown = [a for a in answers if not a.abstained and not a.refused]
+    splits = {"dev"} if args.dev_only else {"dev", "test"}
     settings = Settings(data_dir=data_dir)
     embedder = make_embedder(settings)
-    config = ProvenanceConfig()
+    config = settings.provenance
     memory = AnswerMemory(settings.db_path, config, embedder)
     for answer in shown:
         memory.remember(answer.turn_id or 0, answer.text, answer.created_at)
@@ -257,13 +294,22 @@ def main() -> None:
     checker = ProvenanceChecker.from_settings(settings, config, embedder)
     load_s = time.perf_counter() - started
     rows: list[Checked] = []
-    for answer in shown:
+    for answer in (a for a in shown if a.split in splits):
         for edit in EDITS:
             text = apply_edit(answer.text, edit, _seed(answer.id))
             rows.append(
-                _check(checker, answer.id, answer.split, "answer", edit, text, answer.turn_id)
+                _check(
+                    checker,
+                    answer.id,
+                    answer.split,
+                    "answer",
+                    edit,
+                    text,
+                    answer.turn_id,
+                    answer.extractive,
+                )
             )
-    for human in human_texts():
+    for human in (h for h in human_texts() if h.split in splits):
         rows.append(
             _check(checker, human.id, human.split, human.kind, "as written", human.text, None)
         )
@@ -271,29 +317,39 @@ def main() -> None:
         "".join(r.model_dump_json() + "\n" for r in rows), encoding="utf-8"
     )
     dev = [r for r in rows if r.split == "dev"]
-    test = [r for r in rows if r.split == "test"]
     chosen = tune(dev)
-    k, tau, margin = (
-        chosen["answer_min_shingles"],
+    thresholds: Thresholds = (
+        int(chosen["answer_min_shingles"]),
         chosen["answer_min_similarity"],
         chosen["answer_margin"],
+        int(chosen["cited_min_shingles"]),
     )
-    defaults = (config.answer_min_shingles, config.answer_min_similarity, config.answer_margin)
-    report = {
+    defaults: Thresholds = (
+        config.answer_min_shingles,
+        config.answer_min_similarity,
+        config.answer_margin,
+        config.cited_min_shingles,
+    )
+    report: dict[str, Any] = {
         "command": f"python -m eval.watermark.provenance --out {args.out}",
         "machine": f"{os.cpu_count()} cores, {platform.machine()}, {platform.python_version()}",
+        "load_average": os.getloadavg(),
         "answers": len(answers),
         "shown_answers": len(shown),
         "shown_extractive": sum(a.extractive for a in shown),
         "dev_answers": sum(a.split == "dev" for a in shown),
         "test_answers": sum(a.split == "test" for a in shown),
         "tuned_on_dev": chosen,
-        "dev_with_tuned": rates(dev, int(k), tau, margin),
-        "test_with_tuned": rates(test, int(k), tau, margin),
         "defaults": dict(zip(GRID, defaults, strict=True)),
-        "test_with_defaults": rates(test, *defaults),
-        "cost": {"checker_load_s": load_s, **cost(checker, shown[:200], embedder, config)},
+        "dev_with_tuned": rates(dev, thresholds),
+        "dev_with_defaults": rates(dev, defaults),
     }
+    if not args.dev_only:
+        report["test_with_tuned"] = rates([r for r in rows if r.split == "test"], thresholds)
+        report["cost"] = {
+            "checker_load_s": load_s,
+            **cost(checker, shown[:200], embedder, config),
+        }
     (args.out / "summary.json").write_text(json.dumps(report, indent=2), encoding="utf-8")
     print(json.dumps(report, indent=2))
 

@@ -43,11 +43,20 @@ def read_answers(path: Path) -> list[ShownAnswer]:
 
 
 def generate_answers(
-    questions: list[BenchQuestion], out: Path, data_dir: Path, limit: int | None = None
+    questions: list[BenchQuestion],
+    out: Path,
+    data_dir: Path,
+    limit: int | None = None,
+    shard: tuple[int, int] = (0, 1),
 ) -> list[ShownAnswer]:
-    """Answer the questions not yet in `out` with the default pipeline; return all rows."""
+    """Answer the questions not yet in `out` with the default pipeline; return all rows.
+
+    `shard` (i, n) answers only every n-th question from the i-th, so that n runs, each
+    with its own `out` and `data_dir`, share the questions out between them.
+    """
     done = {a.id for a in read_answers(out)}
-    todo = [q for q in questions if q.id not in done][: limit if limit is not None else None]
+    mine = questions[shard[0] :: shard[1]]
+    todo = [q for q in mine if q.id not in done][: limit if limit is not None else None]
     if todo:
         bot = Assistant.from_settings(data_dir=data_dir)
         with out.open("a", encoding="utf-8") as handle:

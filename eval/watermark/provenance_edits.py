@@ -46,11 +46,14 @@ _FILLER = (
     "fact",
     "idea",
 )
-_WORD = re.compile(r"[A-Za-z]+")
+# A word for the editor: a run of letters, or a citation marker like "[1]" or "[1, 2]",
+# which an editor may delete or replace like any other word.
+_WORD = re.compile(r"\[\d+(?:\s*[,-]\s*\d+)*\]|[A-Za-z]+")
 
 
 def edit_words(text: str, fraction: float, seed: int) -> str:
-    """Replace, delete or insert at `fraction` of the words (a third each), at random."""
+    """Replace, delete or insert at `fraction` of the words (a third each), at random;
+    citation markers count as words."""
     rng = random.Random(f"{seed}:{fraction}:{text}")
     matches = list(_WORD.finditer(text))
     if not matches:

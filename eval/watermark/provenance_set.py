@@ -68,7 +68,7 @@ def bench_questions(markdown: Path | None = None) -> list[BenchQuestion]:
 
 class HumanText(BaseModel):
     id: str
-    kind: Literal["course", "outside"]
+    kind: Literal["course", "course-cited", "outside"]
     text: str
     split: Split
 
@@ -130,12 +130,19 @@ def python_doc_paragraphs(limit: int = 60) -> list[str]:
 
 
 def human_texts() -> list[HumanText]:
-    """Course paragraphs (expected: quoted), and writing in no document (expected: none)."""
-    items = [
-        HumanText(id=f"c-{i:03d}", kind="course", text=p, split=split(f"c-{i:03d}"))
-        for i, p in enumerate(course_paragraphs(default_kb_dir() / COURSE_MARKDOWN))
-        if len(p.split()) >= 12 and not p.startswith("#")
-    ]
+    """Course paragraphs (expected: quoted), and writing in no document (expected: none).
+
+    Each course paragraph comes a second time as "course-cited", with " [1]" after it: a
+    person citing the course the way coursebot does, the case a citation marker cannot
+    tell from a coursebot answer. It keeps its paragraph's split.
+    """
+    items = []
+    for i, p in enumerate(course_paragraphs(default_kb_dir() / COURSE_MARKDOWN)):
+        if len(p.split()) >= 12 and not p.startswith("#"):
+            part = split(f"c-{i:03d}")
+            items.append(HumanText(id=f"c-{i:03d}", kind="course", text=p, split=part))
+            cited = f"{p.rstrip()} [1]"
+            items.append(HumanText(id=f"cc-{i:03d}", kind="course-cited", text=cited, split=part))
     outside = [*WRITTEN, *python_doc_paragraphs()]
     items.extend(
         HumanText(id=f"o-{i:03d}", kind="outside", text=t, split=split(f"o-{i:03d}"))

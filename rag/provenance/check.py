@@ -28,7 +28,7 @@ from rag.provenance.report import (
     TextSpan,
     verdict_line,
 )
-from rag.provenance.shingles import Word, shingle_strings, words
+from rag.provenance.shingles import Word, is_marker, shingle_strings, words
 from rag.settings import Settings, load_settings
 from rag.watermarking import detector, token_offsets, tokenize
 from safety.watermark import WatermarkSpan, WatermarkVerdict
@@ -50,7 +50,7 @@ class ProvenanceChecker:
         notes: Sequence[str] = (),
     ) -> None:
         self.settings = settings
-        self.config = config or ProvenanceConfig()
+        self.config = config or settings.provenance
         self.quotes = quotes
         self.reference = reference
         self.memory = memory
@@ -65,7 +65,7 @@ class ProvenanceChecker:
     ) -> ProvenanceChecker:
         """Load the index and open the answer memory (neither is created if missing)."""
         settings = settings or load_settings()
-        config = config or _configured(settings)
+        config = config or settings.provenance
         notes: list[str] = []
         quotes = reference = None
         try:
@@ -184,35 +184,57 @@ class ProvenanceChecker:
     def _answer(self, text: str, items: list[Word]) -> tuple[AnswerSignal, list[bool]]:
         if self.memory is None or not self.memory.available:
             return AnswerSignal(available=False), [False] * len(items)
-        shingles = shingle_strings(items, self.config.shingle_words)
-        explained = self.quotes.known(shingles) if self.quotes is not None else None
-        matches: list[AnswerMatch] = self.memory.match(text, explained, self.reference, items)
+        explained, markers = self._explained(text, items)
+        matches: list[AnswerMatch] = self.memory.match(
+            text, explained, self.reference, items, markers
+        )
         spans = [
             TextSpan(start=a, end=b, text=_shown(text, a, b), turn_id=m.turn_id, date=m.date)
             for m in matches[:5]
             for a, b in m.spans
         ]
         ranges = [(s.start, s.end) for s in spans]
-        return AnswerSignal(matches=matches[:5], spans=spans), self._mask(items, ranges)
+        note = "" if matches else self._echo_note(items, explained)
+        signal = AnswerSignal(matches=matches[:5], spans=spans, note=note)
+        return signal, self._mask(items, ranges)
+
+    def _explained(self, text: str, items: list[Word]) -> tuple[list[bool] | None, list[Word]]:
+        """Which shingles of the text the documents hold, and the text's citation markers
+        that are not the documents' own (all of them when there is no index)."""
+        marked = words(text, markers=True)
+        if self.quotes is None:
+            return None, [w for w in marked if is_marker(w)]
+        shingles = shingle_strings(items, self.config.shingle_words)
+        return self.quotes.known(shingles), self.quotes.foreign_markers(marked)
+
+    def _echo_note(self, items: list[Word], explained: list[bool] | None) -> str:
+        """A note for an instructor when the text repeats a passage coursebot also gave as
+        an answer but nothing tells the two apart (turn id and date only)."""
+        if self.memory is None:
+            return ""
+        echoes = self.memory.echoes(items, explained)
+        if not echoes:
+            return ""
+        best = echoes[0]
+        more = f" (and {len(echoes) - 1} other answer(s))" if len(echoes) > 1 else ""
+        return (
+            f"coursebot gave this same passage as answer #{best.turn_id} of {best.date}{more}; "
+            "a verbatim quote cannot be told apart from copying the document, so this is not "
+            "counted as coursebot output."
+        )
 
     def evidence(self, text: str) -> Evidence:
         """The answer memory's raw evidence for `text`, before thresholds (for tuning)."""
         if self.memory is None:
             return Evidence()
-        items = words(text[: self.config.max_chars])
-        shingles = shingle_strings(items, self.config.shingle_words)
-        explained = self.quotes.known(shingles) if self.quotes is not None else None
-        return self.memory.evidence(text, explained, self.reference, items)
+        text = text[: self.config.max_chars]
+        items = words(text)
+        explained, markers = self._explained(text, items)
+        return self.memory.evidence(text, explained, self.reference, items, markers)
 
     @staticmethod
     def _mask(items: list[Word], ranges: list[tuple[int, int]]) -> list[bool]:
         return [_inside((w.start + w.end) / 2, ranges) for w in items]
-
-
-def _configured(settings: Settings) -> ProvenanceConfig:
-    """The settings' `provenance` group when it has one, else the defaults."""
-    found = getattr(settings, "provenance", None)
-    return found if isinstance(found, ProvenanceConfig) else ProvenanceConfig()
 
 
 def _inside(point: float, ranges: list[tuple[int, int]]) -> bool:

@@ -10,7 +10,7 @@ class ProvenanceConfig(BaseModel):
 
     The answer memory keeps, per shown answer, only keyed hashes of its word shingles and
     one embedding vector (no text), with the turn id and date, for `retention_days`.
-    The three answer_* thresholds were chosen on the dev split of the provenance
+    The answer_* and cited_* thresholds were chosen on the dev split of the provenance
     benchmark (`python -m eval.watermark.provenance`, see docs/watermark.md).
     """
 
@@ -23,6 +23,13 @@ class ProvenanceConfig(BaseModel):
     quote_max_gap: int = Field(3, ge=0, description="Edited words bridged inside a quote.")
     answer_min_shingles: int = Field(
         3, ge=1, description="Shingles not in the documents that an exact answer match needs."
+    )
+    cited_min_shingles: int = Field(
+        6,
+        ge=1,
+        description="Shingles of a remembered answer (words of the documents included) that "
+        "a text carrying a citation marker the documents lack there must reproduce to match "
+        "it as a cited quote; with fewer, or without the marker, it is only noted.",
     )
     answer_min_similarity: float = Field(
         0.80, ge=0.0, le=1.0, description="Cosine to a remembered answer for a paraphrase match."

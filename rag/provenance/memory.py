@@ -7,9 +7,12 @@ the time; never its text, its question or who asked. Rows older than the retenti
 setting are deleted, and the whole memory can be switched off.
 
 A text matches an answer exactly when enough of its shingles that are *not* in the
-documents are among the answer's (a quote of the course says nothing about coursebot), or
-by paraphrase when its embedding is close to the answer's and clearly closer to it than
-to any document passage.
+documents are among the answer's (a quote of the course says nothing about coursebot); as
+a cited quote when it reproduces the answer's words (even words of the documents) and
+carries, next to them, a citation marker like coursebot's "[1]" that the documents do not
+have there; or by paraphrase when its embedding is close to the answer's and clearly
+closer to it than to any document passage. A course paragraph as the documents have it
+never matches; a verbatim quote that coursebot also gave is only noted (`echoes`).
 """
 
 from __future__ import annotations
@@ -58,7 +61,7 @@ class AnswerMatch(BaseModel):
 
     turn_id: int
     date: str
-    method: Literal["exact", "similar"]
+    method: Literal["exact", "cited", "similar"]
     shingles: int = 0
     similarity: float | None = None
     spans: list[tuple[int, int]]
@@ -70,6 +73,8 @@ class Evidence(BaseModel):
 
     shingles: int = 0
     shingles_turn_id: int | None = None
+    cited_shingles: int = 0
+    cited_turn_id: int | None = None
     similarity: float | None = None
     margin: float | None = None
     similarity_turn_id: int | None = None
@@ -164,12 +169,15 @@ class AnswerMemory:
         explained: Sequence[bool] | None = None,
         reference: npt.NDArray[np.float32] | None = None,
         items: list[Word] | None = None,
+        markers: Sequence[Word] = (),
     ) -> list[AnswerMatch]:
         """Remembered answers that `text` reproduces, strongest first.
 
         `explained[i]` marks shingle i as found in the documents (it then counts for no
-        answer); `reference` holds the document passages' vectors for the paraphrase
-        margin. Empty when the memory is off, missing or empty.
+        exact match); `reference` holds the document passages' vectors for the paraphrase
+        margin; `markers` are the text's citation markers that are not the documents' own
+        (`QuoteIndex.foreign_markers`), for cited quotes. Empty when the memory is off,
+        missing or empty.
         """
         if not self.config.enabled or self._conn is None:
             return []
@@ -177,23 +185,17 @@ class AnswerMemory:
         if not loaded.turn_ids:
             return []
         items = words(text) if items is None else items
-        shingles = self._shingles(items)
-        hashes = [shingle_hash(s, self._key) for s in shingles]
-        hits: dict[int, list[int]] = {}
-        novel: dict[int, set[int]] = {}
-        for position, value in enumerate(hashes):
-            for row in loaded.owners.get(value, []):
-                hits.setdefault(row, []).append(position)
-                if explained is None or not explained[position]:
-                    novel.setdefault(row, set()).add(value)
-        size = self.config.shingle_words
+        shared = self._shared(loaded, items, explained)
+        config = self.config
         found: list[AnswerMatch] = []
-        for row, distinct in novel.items():
-            if len(distinct) >= self.config.answer_min_shingles:
-                mask = covered(len(items), hits[row], size)
-                found.append(
-                    self._result(loaded, row, "exact", mask, items, shingles=len(distinct))
-                )
+        for row, (hits, distinct, novel) in shared.items():
+            mask = covered(len(items), hits, config.shingle_words)
+            if novel >= config.answer_min_shingles:
+                found.append(self._result(loaded, row, "exact", mask, items, shingles=novel))
+            elif distinct >= config.cited_min_shingles and _cited(
+                mask, items, markers, config.quote_max_gap
+            ):
+                found.append(self._result(loaded, row, "cited", mask, items, shingles=distinct))
         if not found:
             found.extend(self._paraphrase(loaded, items, text, reference))
         found.sort(key=lambda m: (-m.words, -(m.similarity or 0.0)))
@@ -205,11 +207,13 @@ class AnswerMemory:
         explained: Sequence[bool] | None = None,
         reference: npt.NDArray[np.float32] | None = None,
         items: list[Word] | None = None,
+        markers: Sequence[Word] = (),
     ) -> Evidence:
         """The strongest raw evidence for any remembered answer, before any threshold.
 
-        For tuning: an exact match needs `shingles >= answer_min_shingles`, a similarity
-        match `similarity >= answer_min_similarity` and `margin >= answer_margin`.
+        For tuning: an exact match needs `shingles >= answer_min_shingles`, a cited quote
+        `cited_shingles >= cited_min_shingles`, a similarity match `similarity >=
+        answer_min_similarity` and `margin >= answer_margin`.
         """
         if self._conn is None:
             return Evidence()
@@ -217,17 +221,16 @@ class AnswerMemory:
         if not loaded.turn_ids:
             return Evidence()
         items = words(text) if items is None else items
-        hashes = [shingle_hash(s, self._key) for s in self._shingles(items)]
-        novel: dict[int, set[int]] = {}
-        for position, value in enumerate(hashes):
-            if explained is None or not explained[position]:
-                for row in loaded.owners.get(value, []):
-                    novel.setdefault(row, set()).add(value)
-        best_row = max(novel, key=lambda r: len(novel[r]), default=None)
-        result = Evidence(
-            shingles=len(novel[best_row]) if best_row is not None else 0,
-            shingles_turn_id=loaded.turn_ids[best_row] if best_row is not None else None,
-        )
+        shared = self._shared(loaded, items, explained)
+        result = Evidence()
+        gap = self.config.quote_max_gap
+        for row, (hits, distinct, novel) in shared.items():
+            if novel > result.shingles:
+                result.shingles, result.shingles_turn_id = novel, loaded.turn_ids[row]
+            if distinct > result.cited_shingles and _cited(
+                covered(len(items), hits, self.config.shingle_words), items, markers, gap
+            ):
+                result.cited_shingles, result.cited_turn_id = distinct, loaded.turn_ids[row]
         if self.embedder is None or len(items) < self.config.embed_min_words:
             return result
         sims, ceiling, _ = self._similarities(loaded, items, text, reference)
@@ -238,6 +241,43 @@ class AnswerMemory:
         result.margin = float(margins[w])
         result.similarity_turn_id = loaded.turn_ids[int(rows[w])]
         return result
+
+    def echoes(
+        self, items: list[Word], explained: Sequence[bool] | None = None
+    ) -> list[AnswerMatch]:
+        """Remembered answers whose words `items` reproduce, at least half of each and at
+        least `cited_min_shingles` shingles, documents' words included: what a verbatim
+        quote of the documents shares with answers that quoted the same passage."""
+        if not self.config.enabled or self._conn is None:
+            return []
+        loaded = self._load()
+        found = []
+        for row, (hits, distinct, _) in self._shared(loaded, items, explained).items():
+            if distinct >= max(self.config.cited_min_shingles, loaded.sizes[row] / 2):
+                mask = covered(len(items), hits, self.config.shingle_words)
+                found.append(self._result(loaded, row, "exact", mask, items, shingles=distinct))
+        found.sort(key=lambda m: (-m.shingles, m.turn_id))
+        return found
+
+    def _shared(
+        self, loaded: _Loaded, items: list[Word], explained: Sequence[bool] | None
+    ) -> dict[int, tuple[list[int], int, int]]:
+        """Per remembered answer sharing a shingle with `items`: (positions of the shared
+        shingles, distinct shared shingles, distinct shared ones not in the documents)."""
+        hashes = [shingle_hash(s, self._key) for s in self._shingles(items)]
+        hits: dict[int, list[int]] = {}
+        distinct: dict[int, set[int]] = {}
+        novel: dict[int, set[int]] = {}
+        for position, value in enumerate(hashes):
+            for row in loaded.owners.get(value, []):
+                hits.setdefault(row, []).append(position)
+                distinct.setdefault(row, set()).add(value)
+                if explained is None or not explained[position]:
+                    novel.setdefault(row, set()).add(value)
+        return {
+            row: (positions, len(distinct[row]), len(novel.get(row, ())))
+            for row, positions in hits.items()
+        }
 
     def _similarities(
         self,
@@ -291,7 +331,7 @@ class AnswerMemory:
         self,
         loaded: _Loaded,
         row: int,
-        method: Literal["exact", "similar"],
+        method: Literal["exact", "cited", "similar"],
         mask: list[bool],
         items: list[Word],
         *,
@@ -365,6 +405,15 @@ class AnswerMemory:
             with self._lock:
                 self._conn.close()
             self._conn = None
+
+
+def _cited(mask: list[bool], items: list[Word], markers: Sequence[Word], gap: int) -> bool:
+    """Does a marker sit among or next to the matched words (at most `gap` words away)?"""
+    for marker in markers:
+        after = sum(w.start < marker.start for w in items)  # words before the marker
+        if any(mask[max(0, after - 1 - gap) : after + gap]):
+            return True
+    return False
 
 
 def _windows(count: int, size: int, limit: int) -> list[tuple[int, int]]:

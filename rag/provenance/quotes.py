@@ -4,6 +4,10 @@ Every `size`-word shingle of every chunk goes into a set. A word of the pasted t
 quoted when a shingle holding it is in the set; runs of quoted words separated by at most
 `max_gap` other words (a few edited words) are joined, and runs of at least `min_words`
 words are reported with the chunk most of their shingles came from.
+
+The index also keeps the chunks' shingles that hold a citation marker ("[3]"), with the
+markers kept as words, so that a marker a document itself carries is never taken for
+one of coursebot's (`foreign_markers`).
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from collections.abc import Sequence
 from pydantic import BaseModel
 
 from rag.chunking import Chunk
-from rag.provenance.shingles import Word, covered, shingle_strings, words
+from rag.provenance.shingles import Word, covered, is_marker, shingle_strings, words
 
 
 class QuoteSpan(BaseModel):
@@ -36,9 +40,11 @@ class QuoteIndex:
         self.size = size
         self.chunks = list(chunks)
         self._owner: dict[str, int] = {}
+        self._marked: set[str] = set()
         for number, chunk in enumerate(self.chunks):
             for shingle in shingle_strings(words(chunk.text), size):
                 self._owner.setdefault(shingle, number)
+            self._marked.update(_marker_shingles(words(chunk.text, markers=True), size))
 
     def __len__(self) -> int:
         return len(self._owner)
@@ -46,6 +52,19 @@ class QuoteIndex:
     def known(self, shingles: Sequence[str]) -> list[bool]:
         """Is each shingle found in some document chunk?"""
         return [s in self._owner for s in shingles]
+
+    def foreign_markers(self, marked: list[Word]) -> list[Word]:
+        """The citation markers of `marked` (words kept with `markers=True`) that are not
+        the documents' own: no shingle holding the marker is in any chunk."""
+        size = self.size
+        found = []
+        for i, word in enumerate(marked):
+            if not is_marker(word):
+                continue
+            around = shingle_strings(marked[max(0, i - size + 1) : i + size], size)
+            if not any(s in self._marked for s in around):
+                found.append(word)
+        return found
 
     def find(
         self, text: str, min_words: int = 8, max_gap: int = 3, items: list[Word] | None = None
@@ -74,6 +93,12 @@ class QuoteIndex:
                 )
             )
         return spans
+
+
+def _marker_shingles(items: list[Word], size: int) -> list[str]:
+    if not any(is_marker(w) for w in items):
+        return []
+    return [s for s in shingle_strings(items, size) if "[" in s]
 
 
 def _runs(mask: list[bool], max_gap: int) -> list[tuple[int, int]]:

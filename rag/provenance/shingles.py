@@ -2,6 +2,9 @@
 
 Normalisation (NFKC, case folding, words as runs of letters and digits, citation markers
 like "[2]" dropped) makes matching indifferent to whitespace, punctuation and case.
+With `markers=True` a citation marker is kept as a word of its own ("[2]", "[1,3]"):
+coursebot's markers are part of what it shows, so they can tell its answers from the
+documents they quote.
 """
 
 from __future__ import annotations
@@ -14,7 +17,9 @@ from collections.abc import Sequence
 from pydantic import BaseModel
 
 _WORD = re.compile(r"\w+")
-_CITATION = re.compile(r"\[\d+(?:\s*[,-]\s*\d+)*\]")
+_CITATION = re.compile(r"\[\s*\d+(?:\s*[,-]\s*\d+)*\s*\]")
+_SPACE = re.compile(r"\s+")
+MARKER_PREFIX = "["  # no normalised word starts with it
 
 
 class Word(BaseModel):
@@ -25,17 +30,27 @@ class Word(BaseModel):
     end: int
 
 
-def words(text: str) -> list[Word]:
-    """The words of `text`, normalised, with offsets into `text` itself."""
-    cited = {i for m in _CITATION.finditer(text) for i in range(m.start(), m.end())}
+def words(text: str, markers: bool = False) -> list[Word]:
+    """The words of `text`, normalised, with offsets into `text` itself; citation markers
+    are dropped, or kept as words of their own with `markers`."""
     found: list[Word] = []
+    cited: set[int] = set()
+    for m in _CITATION.finditer(text):
+        cited.update(range(m.start(), m.end()))
+        if markers:
+            found.append(Word(text=_SPACE.sub("", m.group()), start=m.start(), end=m.end()))
     for match in _WORD.finditer(text):
         if match.start() in cited:
             continue
         norm = unicodedata.normalize("NFKC", match.group()).casefold().replace("_", "")
         if norm:
             found.append(Word(text=norm, start=match.start(), end=match.end()))
-    return found
+    return sorted(found, key=lambda w: w.start) if markers else found
+
+
+def is_marker(word: Word) -> bool:
+    """Is this word a citation marker (kept by `words(text, markers=True)`)?"""
+    return word.text.startswith(MARKER_PREFIX)
 
 
 def shingle_strings(items: Sequence[Word], size: int) -> list[str]:
