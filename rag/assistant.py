@@ -31,6 +31,7 @@ from rag.knowledge import KnowledgeBase
 from rag.pipeline.abstention import AbstentionStep
 from rag.pipeline.finishing import FinishStep
 from rag.pipeline.generating import GenerateStep
+from rag.pipeline.messages import Wording, documents_name
 from rag.pipeline.passages import PassageStep
 from rag.pipeline.planning import PlanStep
 from rag.pipeline.question import QuestionStep
@@ -78,6 +79,9 @@ class Assistant:
         self._generation_lock = generation_lock or threading.BoundedSemaphore(generator.concurrency)
         self._fingerprint = settings.fingerprint()
         screen = OutputScreen(output_guard)
+        wording = Wording(
+            lambda: documents_name(answer.documents_name, [f.source for f in self.documents()])
+        )
         watermark = WatermarkStep(
             settings.watermark,
             vocab_size=generator.n_vocab,
@@ -97,6 +101,7 @@ class Assistant:
             min_dense_score=settings.retrieval.min_dense_score,
             example_overlap=answer.tuning.example_overlap,
             vocabulary=self.knowledge.vocabulary,
+            wording=wording,
         )
         self.plan_step = PlanStep(
             generator.count_tokens,
@@ -108,11 +113,12 @@ class Assistant:
             screen,
             quote_first=answer.quote_first,
             min_similarity=answer.extractive_min_similarity,
+            wording=wording,
         )
         self.generate_step = GenerateStep(
             generator, self._generation_lock, settings.generation, watermark, screen
         )
-        self.finish_step = FinishStep(self.grounding, self.quote_step, watermark, answer)
+        self.finish_step = FinishStep(self.grounding, self.quote_step, watermark, answer, wording)
         self.output_screen = screen
         self.record_step = RecordStep(self.turn_log, answer_memory)
         self.arms: ArmRouter[Assistant] = ArmRouter(settings, self, self._arm_assistant)

@@ -11,6 +11,7 @@ import re
 from collections.abc import Sequence
 
 from rag.keyword import terms
+from rag.question_parts import split_parts
 
 _CONNECTIVE = re.compile(
     r"^\s*(and|but|also|so|then|what about|how about|and what about)\b[\s,]*", re.I
@@ -25,8 +26,11 @@ _QUESTION_LEAD = re.compile(
 
 
 def topic_of(question: str) -> str:
-    """The subject of a question: "What is data drift?" -> "data drift"."""
-    topic = _QUESTION_LEAD.sub("", question.strip()).strip(" ?.!")
+    """The subject of a question: "What is data drift?" -> "data drift". Of a multi-part
+    question, the subject of its first part: after "What is concept drift, and how is it
+    different from data drift?", "it" is concept drift."""
+    first = split_parts(question)[0]
+    topic = _QUESTION_LEAD.sub("", first.strip()).strip(" ?.!")
     return topic or question.strip(" ?.!")
 
 

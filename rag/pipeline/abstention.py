@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Sequence
 
-from rag.evidence import judge
+from rag.answer import Passage
+from rag.evidence import EvidenceVerdict, judge
 from rag.grounding import GroundingChecker, mentioned_only_as_example
-from rag.pipeline.messages import (
-    WEAK_RETRIEVAL,
-    abstain,
-    mentioned_as_example,
-    not_in_evidence,
-)
+from rag.pipeline.messages import Wording, abstain
 from rag.pipeline.turn import Turn, timed
+from rag.question_parts import premises, split_parts
 from rag.question_type import classify
 
 Vocabulary = Callable[[], Collection[str]]
@@ -21,7 +18,12 @@ Vocabulary = Callable[[], Collection[str]]
 class AbstentionStep:
     """Abstain when nothing retrieved is close enough, when the course only mentions the
     question as an example (it asks it to show a model hallucinating), or when the
-    passages are on the topic but do not hold what was asked (`rag.evidence`)."""
+    passages are on the topic but do not hold what was asked (`rag.evidence`).
+
+    A multi-part question is judged part by part: it is declined only when no part is
+    answered, and the parts left unanswered are recorded on the turn, to be said so. A
+    premise of the question that no passage supports is recorded too, to be corrected.
+    """
 
     def __init__(
         self,
@@ -30,46 +32,74 @@ class AbstentionStep:
         min_dense_score: float,
         example_overlap: float,
         vocabulary: Vocabulary | None = None,
+        wording: Wording | None = None,
     ) -> None:
         self.grounding = grounding
         self.min_dense_score = min_dense_score
         self.example_overlap = example_overlap
         self.vocabulary = vocabulary
+        self.wording = wording or Wording()
 
     def decide(self, turn: Turn) -> bool:
         """True (and the answer filled in) when the assistant declines."""
         top = max((p.dense_score for p in turn.passages), default=0.0)
         if not turn.usable or top < self.min_dense_score:
-            abstain(turn.answer, "weak-retrieval", WEAK_RETRIEVAL)
+            abstain(turn.answer, "weak-retrieval", self.wording.weak_retrieval)
             return True
         example = mentioned_only_as_example(
             turn.answer.resolved_question, turn.usable[:2], self.example_overlap
         )
         if example is not None:
-            abstain(turn.answer, "mentioned-as-example", mentioned_as_example(example.section))
+            text = self.wording.mentioned_as_example(example.section)
+            abstain(turn.answer, "mentioned-as-example", text)
             turn.answer.citations = self.grounding.cite_whole(example)
             return True
-        return self._not_in_evidence(turn)
+        if self._not_in_evidence(turn):
+            return True
+        turn.premise = self.unsupported_premise(turn.answer.resolved_question, turn.usable)
+        return False
+
+    def unsupported_premise(self, question: str, passages: Sequence[Passage]) -> str | None:
+        """The first statement the question takes for granted that no passage supports
+        (scored as a generated sentence would be), or None."""
+        if not self.grounding.tuning.premise_check:
+            return None
+        stated = premises(question)
+        if not stated:
+            return None
+        support = self.grounding.support_matrix(stated, passages)
+        for premise, row in zip(stated, support, strict=True):
+            if float(row.max(initial=0.0)) < self.grounding.threshold:
+                return premise
+        return None
+
+    def _judge(self, question: str, turn: Turn) -> EvidenceVerdict:
+        tuning = self.grounding.tuning
+        ranked = self.grounding.score_candidates(question, turn.usable)
+        return judge(
+            question,
+            classify(question),
+            turn.usable,
+            ranked,
+            tuning.evidence_sentences,
+            self.vocabulary() if self.vocabulary and tuning.evidence_vocabulary else (),
+        )
 
     def _not_in_evidence(self, turn: Turn) -> bool:
-        tuning = self.grounding.tuning
-        if not tuning.evidence_check:
+        if not self.grounding.tuning.evidence_check:
             return False
         question = turn.answer.resolved_question
+        parts = split_parts(question) if self.grounding.tuning.question_parts else [question]
         with timed(turn.timings, "grounding_s"):
-            ranked = self.grounding.score_candidates(question, turn.usable)
-            verdict = judge(
-                question,
-                classify(question),
-                turn.usable,
-                ranked,
-                tuning.evidence_sentences,
-                self.vocabulary() if self.vocabulary and tuning.evidence_vocabulary else (),
-            )
-        if verdict.covered:
+            verdicts = [self._judge(part, turn) for part in parts]
+        if any(v.covered for v in verdicts):
+            if len(parts) > 1:
+                turn.parts = [p for p, v in zip(parts, verdicts, strict=True) if v.covered]
+                turn.uncovered = [p for p, v in zip(parts, verdicts, strict=True) if not v.covered]
             return False
+        verdict = verdicts[0]
         near = turn.usable[verdict.nearby.passage] if verdict.nearby is not None else None
-        text = not_in_evidence(
+        text = self.wording.not_in_evidence(
             verdict.missing_entities,
             verdict.unknown_terms,
             verdict.missing_kind,

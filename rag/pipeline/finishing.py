@@ -4,14 +4,16 @@ Grounding, composition and the fallback to the course's own words are decided he
 one place: the draft's sentences are checked against the passages the model read;
 in quote-first mode the answer is the opening quote plus the supported generated
 sentences that add to it; in "generate" mode the supported sentences stand alone, and
-a quote replaces them when none is supported. With nothing left, the assistant abstains.
+a quote replaces them when none is supported. A question whose premise no passage
+supports gets the correction and the quote, no generated sentences: a small model goes
+along with the premise it is given. With nothing left, the assistant abstains.
 """
 
 from __future__ import annotations
 
 from rag.compose import compose
 from rag.grounding import GroundingChecker
-from rag.pipeline.messages import NOT_COVERED, UNSUPPORTED_DRAFT, abstain
+from rag.pipeline.messages import Wording, abstain
 from rag.pipeline.quoting import QuoteStep
 from rag.pipeline.turn import Turn, timed
 from rag.pipeline.watermarking import WatermarkStep
@@ -35,11 +37,13 @@ class FinishStep:
         quotes: QuoteStep,
         watermark: WatermarkStep,
         config: AnswerSettings,
+        wording: Wording | None = None,
     ) -> None:
         self.grounding = grounding
         self.quotes = quotes
         self.watermark = watermark
         self.config = config
+        self.wording = wording or Wording()
 
     def finish(self, turn: Turn) -> None:
         with timed(turn.timings, "grounding_s"):
@@ -56,7 +60,7 @@ class FinishStep:
         if turn.result.finish_reason == "length":
             raw = drop_unfinished_sentence(raw)
         if self.config.grounding == "off":
-            answer.text = raw or NOT_COVERED
+            answer.text = raw or self.wording.not_covered
             answer.citations = [c for p in passages for c in self.grounding.cite_whole(p)]
             for n, citation in enumerate(answer.citations, start=1):
                 citation.n = n
@@ -64,17 +68,17 @@ class FinishStep:
             return
         grounded = self.grounding.check(raw, passages, self.config.grounding)
         supported = any(s.supported for s in grounded.sentences)
-        if not self.config.quote_first and supported:
+        if not self.config.quote_first and supported and turn.premise is None:
             answer.text, answer.citations = grounded.text, grounded.citations
             answer.sentences = grounded.sentences
             return
         quote = None
-        if self.config.quote_first or self.config.extractive_fallback:
+        if self.config.quote_first or self.config.extractive_fallback or turn.premise:
             quote = self.quotes.quote(turn)
         composed = compose(
             quote,
             grounded,
-            self.config.max_generated_sentences,
+            0 if turn.premise is not None else self.config.max_generated_sentences,
             self.config.tuning.redundant_overlap,
         )
         answer.sentences = composed.sentences
@@ -82,4 +86,4 @@ class FinishStep:
             answer.text, answer.citations = composed.text, composed.citations
             answer.extractive = composed.generated == 0
             return
-        abstain(answer, "unsupported", UNSUPPORTED_DRAFT)
+        abstain(answer, "unsupported", self.wording.unsupported_draft)

@@ -32,6 +32,15 @@ class Turn(BaseModel):
     passages: list[Passage] = Field(default_factory=list, description="Retrieved, screened.")
     usable: list[Passage] = Field(default_factory=list, description="Close enough to show.")
     plan: PromptPlan | None = None
+    parts: list[str] = Field(
+        default_factory=list, description="The parts of a multi-part question answered."
+    )
+    uncovered: list[str] = Field(
+        default_factory=list, description="Parts of the question the passages do not answer."
+    )
+    premise: str | None = Field(
+        None, description="What the question takes for granted that no passage supports."
+    )
     quote: GroundedText | None = None
     quote_tried: bool = False
     result: GenerationResult | None = None
