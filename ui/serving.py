@@ -19,6 +19,8 @@ from ui.shutdown import SHUTDOWN
 log = logging.getLogger(__name__)
 
 MAX_QUEUE = 200
+OTHER_EVENTS = 40
+"""Events besides answers that Gradio runs at once (status ticks, feedback, uploads)."""
 GRACE_S = 20.0
 """How long a stop waits for running requests (a non-streamed answer, an upload) to end."""
 # System fonts only: the default themes pull Google Fonts, and the app must stay offline.
@@ -31,6 +33,14 @@ THEME = gr.themes.Soft(
 def auth_pair(settings: Settings) -> tuple[str, str] | None:
     """(username, password) when the settings ask for a login, else None."""
     return server_settings(settings).login()
+
+
+def events_at_once(slots: int, max_waiting: int) -> int:
+    """How many events Gradio may run at once: every answer in the line, running or
+    waiting, plus the other events. Gradio starts at most this many (its `max_threads`,
+    40 by default) and holds the rest in its own queue, where no one is told their place
+    and the line's own limit never comes into play."""
+    return slots + max_waiting + OTHER_EVENTS
 
 
 def launch(
@@ -73,6 +83,7 @@ def launch(
         footer_links=["api", "settings"],
         max_file_size="50mb",
         ssr_mode=False,
+        max_threads=events_at_once(app.line.slots, server.max_waiting),
     )
     if block:
         serve_until_signalled(app)

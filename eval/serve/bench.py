@@ -93,7 +93,7 @@ def measure_level(
     before = _max_id(db_path)
     measured_at = datetime.now(UTC).isoformat(timespec="seconds")
     load = list(os.getloadavg())
-    requests, wall = simulate(url, users, QUESTIONS, per_user, deadline_s)
+    requests, wall = simulate(url, users, QUESTIONS, per_user, patience_s(deadline_s))
     rows = turns_after(db_path, before)
     mark = report.watermarking(rows, tokenize, control)
     return report.level(
@@ -123,6 +123,13 @@ def warm_up(url: str, timeout_s: float = SERVER_START_TIMEOUT_S) -> None:
             if time.monotonic() > deadline:
                 raise
             time.sleep(2.0)
+
+
+def patience_s(deadline_s: float) -> float:
+    """How long a simulated user waits for one answer: the app's longest wait in line plus
+    its longest answer (both `deadline_s`, see `app_settings`), and a margin. A user who
+    left earlier would count as an error what the app still promised to answer."""
+    return 2 * deadline_s + 30.0
 
 
 def app_settings(max_users: int, deadline_s: float) -> dict[str, str]:
@@ -262,7 +269,7 @@ def _arm_names(text: str) -> list[Arm]:
     default=900.0,
     show_default=True,
     type=click.FloatRange(1.0),
-    help="Longest a user waits for one answer (also the app's wait and answer limits).",
+    help="The app's limits on a wait in line and on an answer; a user waits for both.",
 )
 @click.option("--vllm1-url", default=None, help="Use a running vLLM at this URL for vllm1.")
 @click.option("--vllm2-url", default=None, help="Use a running router at this URL for vllm2.")

@@ -15,7 +15,8 @@ from click.testing import CliRunner
 from pydantic import SecretStr
 
 from eval.serve import report
-from eval.serve.bench import main, measure_level, write_summary
+from eval.serve.bench import app_settings, main, measure_level, patience_s, write_summary
+from eval.serve.users import connect
 from rag.settings import load_settings
 from safety.watermark import GreenListDetector, WatermarkConfig
 from tests.real_models import COURSE_KB
@@ -74,6 +75,24 @@ def test_a_tiny_level_against_the_app(tmp_path: Path) -> None:
     assert "| inprocess | 3 x 2 | 6 / 6 | 0 |" in table
     assert "inprocess at 200 users: capped at 32 users" in table
     assert json.loads((out / "summary.json").read_text())[0]["levels"]["3"]["answered"] == 6
+
+
+def test_users_wait_as_long_as_the_app_promises(tmp_path: Path) -> None:
+    """A user who gave up at httpx's default 5 s while the app still held their question
+    was counted an error, and the answer ran for no one (the 200-user run)."""
+    env = app_settings(200, 600.0)
+    promised = float(env["COURSEBOT_SERVER__WAIT_TIMEOUT_S"]) + float(
+        env["COURSEBOT_SERVER__ANSWER_TIMEOUT_S"]
+    )
+    assert patience_s(600.0) > promised
+    settings = load_settings(data_dir=tmp_path / "data", kb_paths=[COURSE_KB])
+    app, url = serve(AssistantHolder(settings, FakeAssistant))
+    try:
+        client = connect(url, patience_s(600.0))
+        assert client.httpx_kwargs["timeout"] == patience_s(600.0)
+        client.close()
+    finally:
+        app.close()  # type: ignore[attr-defined]
 
 
 def _row(tokens: int, verdict: str, z: float, answer: str) -> dict[str, object]:

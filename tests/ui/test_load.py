@@ -273,3 +273,29 @@ def test_a_waiting_reader_whose_connection_drops_leaves_the_line(gated: Any) -> 
     bot.gate.set()
     assert holding.result(timeout=WAIT_S)[2].startswith("Answered in")
     assert bot.started == 1  # the one who left was never answered
+
+
+def test_more_users_than_gradios_default_workers_all_reach_the_line_and_are_answered(
+    gated: Any,
+) -> None:
+    """Gradio runs 40 events at once unless told otherwise; the rest wait in its own queue,
+    where the line's place and busy messages never reach them. Every user must reach the
+    line, and every one be answered and logged once (through the bench's own users)."""
+    from eval.serve.users import simulate
+
+    users = 48
+    app, bot, url = gated(max_waiting=users)
+    done: list[Any] = []
+    asking = threading.Thread(
+        target=lambda: done.append(simulate(url, users, ["What is data drift?"], 1, WAIT_S * 5))
+    )
+    asking.start()
+    until(lambda: app.line.stats().waiting == users - 1, "every user in the line")
+    assert app.line.stats().running == 1
+    bot.gate.set()
+    asking.join(timeout=WAIT_S * 5)
+    requests, _ = done[0]
+    assert [r.error for r in requests if not r.ok] == []
+    assert len(requests) == users
+    assert sum(r.waited_in_line for r in requests) >= users - 1
+    assert sum(1 for _ in bot.turn_log.turns()) == users
