@@ -10,6 +10,7 @@ from types import FrameType
 
 import gradio as gr
 
+from rag.components import generation_slots
 from rag.settings import Settings
 from ui.app import CSS, build_app
 from ui.holder import AssistantFactory, AssistantHolder, default_factory
@@ -83,7 +84,7 @@ def launch(
         footer_links=["api", "settings"],
         max_file_size="50mb",
         ssr_mode=False,
-        max_threads=events_at_once(app.line.slots, server.max_waiting),
+        max_threads=events_at_once(generation_slots(settings), server.max_waiting),
     )
     if block:
         serve_until_signalled(app)
