@@ -20,6 +20,7 @@ from typing import Any
 
 from rag.answer import Answer, Passage
 from rag.arms import ArmRouter
+from rag.backends.openai_compat import OpenAICompatGenerator
 from rag.components import go_offline, make_embedder, make_generator, make_guards
 from rag.embeddings import Embedder
 from rag.events import FinalEvent, QuoteEvent, StreamEvent, TokenEvent
@@ -253,13 +254,15 @@ class Assistant:
         self.output_screen.screen_answer(turn)
 
     def close(self) -> None:
-        """Stop background priming and close the databases (turn log, answer memory, A/B
-        assignments); for shutdown."""
+        """Stop background priming, close the databases (turn log, answer memory, A/B
+        assignments) and a remote backend's HTTP connections; for shutdown."""
         self.knowledge.close()
         self.arms.close()
         if self.answer_memory is not None:
             self.answer_memory.close()
         self.turn_log.close()
+        if isinstance(self.generator, OpenAICompatGenerator):
+            self.generator.close()
 
     def _arm_assistant(self, settings: Settings) -> Assistant:
         """The assistant of an A/B arm: same index, embedder, guards and turn log; the same

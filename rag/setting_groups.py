@@ -77,6 +77,27 @@ class LlmSettings(Group):
         description="Remote backends: the longest wait for the next streamed piece (it "
         "includes the server's own queue before the first token).",
     )
+    answer_timeout_s: float = Field(
+        300.0,
+        gt=0.0,
+        description="Remote backends: the longest one generation may stream; a longer one is "
+        "stopped (the request ends at the engine) with an error.",
+    )
+    decoding_top_k: int = Field(
+        40, ge=0, description="vLLM: sample among the k likeliest tokens (0 = all)."
+    )
+    decoding_min_p: float = Field(
+        0.05,
+        ge=0.0,
+        le=1.0,
+        description="vLLM: drop tokens under this share of the likeliest one's probability.",
+    )
+    decoding_repetition_penalty: float = Field(
+        1.1,
+        gt=0.0,
+        description="vLLM: penalty on tokens already in the text (small models repeat "
+        "themselves without it). The three match what the in-process backend uses.",
+    )
     retries: int = Field(
         1,
         ge=0,
@@ -265,8 +286,8 @@ class GroundingTuning(Group):
     )
     premise_check: bool = Field(
         True,
-        description="Say so when a statement the question takes for granted (\"Why does X "
-        "return a new list?\") is supported by no passage, and add no generated sentences.",
+        description='Say so when a statement the question takes for granted ("Why does X '
+        'return a new list?") is supported by no passage, and add no generated sentences.',
     )
     evidence_sentences: int = Field(
         3,
@@ -311,8 +332,8 @@ class AnswerSettings(Group):
     documents_name: str | None = Field(
         None,
         description="What the knowledge base is called in the assistant's messages (\"the "
-        "course notes of ML 101\"); None = the one indexed document's title, else \"the "
-        "indexed documents\".",
+        'course notes of ML 101"); None = the one indexed document\'s title, else "the '
+        'indexed documents".',
     )
     max_question_chars: int = Field(4000, ge=10)
     tuning: GroundingTuning = Field(default_factory=GroundingTuning)

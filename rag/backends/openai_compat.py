@@ -3,8 +3,9 @@
 The server applies its own chat template (`/v1/chat/completions`) and streams server-sent
 events over httpx. Requests go to a healthy endpoint of the configured list; one that fails
 before any text arrived is left out and the request retried on another, one that fails in
-the middle of an answer costs that answer a BackendUnavailable. Closing the stream closes
-the HTTP response, so the engine aborts the request. Such a server cannot run coursebot's
+the middle of an answer costs that answer a BackendUnavailable, and so does one that
+streams longer than `llm.answer_timeout_s`. Closing the stream closes the HTTP response,
+so the engine aborts the request. Such a server cannot run coursebot's
 watermark: `mark_site` is "not possible" and the answer's report says so.
 """
 
@@ -259,6 +260,12 @@ class OpenAICompatGenerator:
                     response.read()
                     _json_of(endpoint, response)
                 for event in _server_events(response):
+                    if time.perf_counter() - started > self.settings.answer_timeout_s:
+                        raise BackendUnavailable(
+                            f"The generation server {endpoint.url} was still writing this "
+                            f"answer after {self.settings.answer_timeout_s:.0f} s "
+                            "(llm.answer_timeout_s) and was stopped; ask again."
+                        )
                     piece = _take(event, result)
                     if piece:
                         if result.first_token_s is None:

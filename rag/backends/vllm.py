@@ -23,10 +23,6 @@ from safety.watermark.remote import MARK_ARG, PROBE_ARG, PROBE_LENGTH, probe_mis
 
 PROBE_PROMPT = "coursebot watermark probe"
 
-DECODING = {"top_k": 40, "min_p": 0.05, "repetition_penalty": 1.1}
-"""The sampling the in-process backend uses beyond temperature and top-p (small models
-repeat themselves without the penalty)."""
-
 
 class VllmGenerator(OpenAICompatGenerator):
     """An OpenAI-compatible generator whose server applies the watermark."""
@@ -53,7 +49,13 @@ class VllmGenerator(OpenAICompatGenerator):
         return "on server"
 
     def extra_body(self, server_mark: bool) -> dict[str, Any]:
-        body: dict[str, Any] = {"return_token_ids": True, **DECODING}
+        llm = self.settings
+        body: dict[str, Any] = {
+            "return_token_ids": True,
+            "top_k": llm.decoding_top_k,
+            "min_p": llm.decoding_min_p,
+            "repetition_penalty": llm.decoding_repetition_penalty,
+        }
         if server_mark:
             body["vllm_xargs"] = {MARK_ARG: 1}
         return body

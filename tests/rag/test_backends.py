@@ -322,6 +322,41 @@ def test_closing_the_stream_hangs_up_on_the_server(tmp_path: Path, engine: FakeE
     assert engine.hangups == 1
 
 
+def test_an_answer_streaming_past_its_time_limit_is_stopped_with_a_clear_error(
+    tmp_path: Path, engine: FakeEngine
+) -> None:
+    engine.script.words = ["word"] * 400
+    engine.script.delay_s = 0.01
+    generator = remote(tmp_path, [engine.url], answer_timeout_s=0.2)
+    stream = generator.stream(
+        MESSAGES, max_tokens=400, temperature=0.3, top_p=0.9, server_mark=True
+    )
+    with pytest.raises(BackendUnavailable, match=r"llm.answer_timeout_s\) and was stopped"):
+        list(stream)
+    for _ in range(200):
+        if engine.hangups:
+            break
+        time.sleep(0.02)
+    assert engine.hangups == 1  # the request ended at the engine
+    assert len(engine.bodies("/v1/chat/completions")) == 1  # not retried elsewhere
+
+
+def test_the_vllm_decoding_extras_are_settings(tmp_path: Path, engine: FakeEngine) -> None:
+    answer(remote(tmp_path, [engine.url]))
+    default = engine.bodies("/v1/chat/completions")[0]
+    assert (default["top_k"], default["min_p"], default["repetition_penalty"]) == (40, 0.05, 1.1)
+    tuned = remote(
+        tmp_path,
+        [engine.url],
+        decoding_top_k=0,
+        decoding_min_p=0.0,
+        decoding_repetition_penalty=1.0,
+    )
+    answer(tuned)
+    body = engine.bodies("/v1/chat/completions")[1]
+    assert (body["top_k"], body["min_p"], body["repetition_penalty"]) == (0, 0.0, 1.0)
+
+
 # --- through the assistant ------------------------------------------------------------
 
 
@@ -384,3 +419,14 @@ def test_the_assistant_runs_as_many_generations_at_once_as_the_backend_has_slots
         thread.join(10)
     assert in_flight == 4 and engine.max_in_flight == 4
     assert len(engine.bodies("/v1/chat/completions")) == 6
+
+
+def test_closing_the_assistant_closes_the_backends_connections(
+    tmp_path: Path, engine: FakeEngine
+) -> None:
+    generator = remote(tmp_path, [engine.url])
+    bot = assistant_on(tmp_path, generator)
+    bot.ask("What is data drift?")
+    bot.close()
+    with pytest.raises(RuntimeError, match="closed"):
+        answer(generator)
