@@ -56,16 +56,36 @@ def split_sentences(text: str) -> list[str]:
     return [piece for piece in pieces if piece]
 
 
+_DECLINE = re.compile(
+    r"^\W*(?:nothing\s+in\s+.{1,80}?\s+says?\s+that\b"
+    r"|this\s+is\s+not\s+(?:covered|answered)\s+in\b"
+    r"|not\s+covered\s+in\b"
+    r"|(?:the|these|this)\s+(?:\w+\s+){0,3}(?:documents?|passages?|notes|course|pages?)\s+"
+    r"(?:do|does)\s*(?:not|n't)\s+(?:cover|say|mention|state|answer)\b)",
+    re.IGNORECASE,
+)
+
+
+def is_decline(sentence: str) -> bool:
+    """A sentence about what the documents do not say ("Nothing in the notes says that
+    X.", "This is not covered in ..."): it states no fact about the subject, so it is no
+    claim to verify (a forbidden claim inside it is negated, see `stated_forbidden`)."""
+    return bool(_DECLINE.match(sentence))
+
+
 def split_claims(text: str) -> list[str]:
     """The checkable claims of an answer: sentences, further split at clause boundaries.
 
-    Questions are skipped. A clause shorter than MIN_CLAIM_WORDS words is merged back into
-    its neighbour, so "X; and so on" is not a claim of its own. Quoted spans are never split.
+    Questions and declines (`is_decline`) are skipped. A clause shorter than MIN_CLAIM_WORDS
+    words is merged back into its neighbour, so "X; and so on" is not a claim of its own.
+    Quoted spans are never split.
     """
     claims: list[str] = []
     for sentence in split_sentences(strip_citations(text)):
         if sentence.rstrip(' "”’)').endswith("?"):
             continue  # a question asserts nothing
+        if is_decline(sentence):
+            continue  # what the documents do not say is no claim about the subject
         parts = _split_outside_quotes(sentence)
         merged: list[str] = []
         for part in parts:

@@ -17,7 +17,19 @@ from rag.keyword import terms
 from rag.pipeline.messages import Wording
 from rag.pipeline.screening import OutputScreen
 from rag.pipeline.turn import Turn, timed
-from rag.question_parts import comparison_sides
+from rag.question_parts import comparison_sides, subject
+
+MAX_PREMISE_SUBJECT_WORDS = 4
+
+
+def premise_question(premise: str) -> str | None:
+    """What to quote beside a premise the documents do not state: what they say about its
+    subject ("data drift is a sudden change ..." -> "What is data drift?"), when the
+    subject is a short noun phrase; otherwise None (quote for the question itself)."""
+    focus = subject(premise)
+    if focus == premise.strip(" ?.!") or not 0 < len(focus.split()) <= MAX_PREMISE_SUBJECT_WORDS:
+        return None
+    return f"What is {focus}?"
 
 
 class QuoteStep:
@@ -51,6 +63,8 @@ class QuoteStep:
 
     def _choose(self, turn: Turn) -> GroundedText | None:
         asked = turn.parts or [turn.answer.resolved_question]
+        if turn.premise is not None:
+            asked = [premise_question(turn.premise) or asked[0]]
         quotes = [q for q in (self._extract(part, turn.usable) for part in asked) if q]
         if self.grounding.tuning.question_parts:
             quotes.extend(self._other_sides(asked, quotes, turn.usable))

@@ -278,3 +278,41 @@ def test_the_evidence_check_can_be_switched_off(tmp_path: Path) -> None:
     )
     answer = bot.ask("How many layers do data drift models have?")
     assert answer.reason != "not-in-evidence" and len(generator.prompts) == 1
+
+
+def test_each_part_of_a_question_is_answered_or_said_to_be_not_covered(tmp_path: Path) -> None:
+    bot, _ = make_bot(tmp_path, ["Data drift degrades performance of data models."])
+    answer = bot.ask("What is data drift, and how many layers do data drift models have?")
+    assert not answer.abstained
+    assert answer.text.startswith("Gradual input distribution changes")
+    assert answer.text.rstrip().endswith("How many layers do data drift models have?")
+    assert "Not covered in" in answer.text and answer.citations[0].section.endswith("Drift")
+
+
+def test_a_premise_no_passage_supports_is_corrected_without_generated_text(
+    tmp_path: Path,
+) -> None:
+    bot, _ = make_bot(
+        tmp_path,
+        ["Gradual input distribution changes come from solar storms."],
+        answer={"extractive_min_similarity": 0.05},
+    )
+    question = "Why does the course say gradual input distribution changes come from solar storms?"
+    answer = bot.ask(question)
+    said = "Nothing in the indexed documents says that gradual input distribution changes"
+    assert answer.text.startswith(said) and not answer.abstained
+    assert "degrade performance of data models. [1]" in answer.text
+    assert answer.text.count("solar storms") == 1, "the draft going along is not added"
+
+
+def test_a_premise_without_any_quote_is_declined_as_such(tmp_path: Path) -> None:
+    bot, _ = make_bot(tmp_path, ["Data drift is caused by solar storms."])
+    answer = bot.ask("Why does the course say solar storms in July cause data drift?")
+    assert answer.abstained and answer.reason == "premise-not-supported"
+    assert answer.text.startswith("Nothing in the indexed documents says that solar storms")
+
+
+def test_messages_name_the_knowledge_base_from_the_settings(tmp_path: Path) -> None:
+    bot, _ = make_bot(tmp_path, [], answer={"documents_name": "the ML 101 notes"})
+    answer = bot.ask("How many layers do data drift models have?")
+    assert answer.abstained and answer.text.startswith("This is not covered in the ML 101 notes.")

@@ -70,3 +70,21 @@ def test_forbidden_claim_stated_versus_reported() -> None:
         "The course quotes “Brazil won the 2026 FIFA World Cup” as an example.",
     ):
         assert stated_forbidden(fine, forbidden) == [], fine
+
+
+def test_what_the_documents_do_not_say_is_no_claim() -> None:
+    answer = (
+        'Nothing in "Intro notes" says that drift is caused by heat. '
+        "Target relationships evolve. [1] Not covered in the notes: how is it fixed?"
+    )
+    assert split_claims(answer) == ["Target relationships evolve."]
+    assert split_claims("The course documents do not cover this. Drift is slow.") == [
+        "Drift is slow."
+    ]
+    assert (
+        stated_forbidden(
+            'Nothing in "Intro notes" says that drift is caused by heat.',
+            ["drift is caused by heat"],
+        )
+        == []
+    )
