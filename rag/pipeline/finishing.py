@@ -86,4 +86,7 @@ class FinishStep:
             answer.text, answer.citations = composed.text, composed.citations
             answer.extractive = composed.generated == 0
             return
+        if turn.premise is not None:
+            abstain(answer, "premise-not-supported", self.wording.premise_not_stated(turn.premise))
+            return
         abstain(answer, "unsupported", self.wording.unsupported_draft)
