@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Collection, Sequence
 
 from rag.answer import Passage
@@ -13,6 +14,40 @@ from rag.question_parts import premises, split_parts
 from rag.question_type import classify
 
 Vocabulary = Callable[[], Collection[str]]
+_QUANTITY = re.compile(r"(?<![\w.])(\d+(?:[.,]\d+)*)\s*-?\s*([A-Za-z%]+)")
+
+_NOT_UNITS = frozenset(
+    [
+        "a",
+        "an",
+        "and",
+        "as",
+        "at",
+        "by",
+        "for",
+        "in",
+        "is",
+        "it",
+        "of",
+        "on",
+        "or",
+        "per",
+        "the",
+        "to",
+        "vs",
+    ]
+)
+
+
+def quantities(text: str) -> set[tuple[str, str]]:
+    """(number, short unit) pairs as written: "4 GB" -> ("4", "gb"), "200 ms", "70B". A
+    premise's "4 GB" is not supported by a passage that says "4-bit" and "40 GB", though
+    both numbers appear."""
+    return {
+        (n.replace(",", ""), unit.lower())
+        for n, unit in _QUANTITY.findall(text)
+        if len(unit) <= 3 and unit.lower() not in _NOT_UNITS
+    }
 
 
 class AbstentionStep:
@@ -68,8 +103,11 @@ class AbstentionStep:
         if not stated:
             return None
         support = self.grounding.support_matrix(stated, passages)
+        held = set().union(*(quantities(f"{p.section} {p.text}") for p in passages))
         for premise, row in zip(stated, support, strict=True):
             if float(row.max(initial=0.0)) < self.grounding.threshold:
+                return premise
+            if not quantities(premise) <= held:
                 return premise
         return None
 

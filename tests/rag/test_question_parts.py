@@ -87,3 +87,11 @@ def test_the_knowledge_base_is_named_by_setting_or_by_its_one_document() -> None
     assert wording.not_covered == "This is not covered in the Python tutorial."
     assert "course" not in wording.weak_retrieval + wording.unsupported_draft
     assert wording.part_not_covered("How is it detected?").endswith("How is it detected?")
+
+
+def test_a_quantity_needs_its_unit() -> None:
+    from rag.pipeline.abstention import quantities
+
+    passage = quantities("It is quantized to 4-bit weights: from 140 GB to under 40 GB.")
+    assert ("4", "gb") not in passage and ("40", "gb") in passage
+    assert quantities("8 of 100 emails; 200 ms") == {("200", "ms")}
