@@ -252,6 +252,9 @@ def _arguments() -> argparse.Namespace:
     )
     parser.add_argument("--check-only", action="store_true", help="Use the answers so far.")
     parser.add_argument(
+        "--answer-only", action="store_true", help="Make the answers, check nothing (shards)."
+    )
+    parser.add_argument(
         "--answers",
         type=Path,
         action="append",
@@ -276,9 +279,16 @@ def main() -> None:
     if args.check_only:
         from eval.watermark.provenance_answers import read_answers
 
+        if not (data_dir / "index").is_dir():
+            raise SystemExit(
+                f"{data_dir / 'index'} is missing: --check-only uses the index a generating "
+                "run made in the same --out (run without --check-only first)."
+            )
         answers = [a for path in [answers_path, *args.answers] for a in read_answers(path)]
     else:
         answers = generate_answers(questions, answers_path, data_dir, args.limit, args.shard)
+        if args.answer_only:
+            return
     # One answer per question; turn ids renumbered, since several runs each start at 1.
     unique = {a.id: a for a in reversed(answers)}
     answers = [a.model_copy(update={"turn_id": n}) for n, a in enumerate(unique.values(), start=1)]
@@ -288,6 +298,7 @@ def main() -> None:
     embedder = make_embedder(settings)
     config = settings.provenance
     memory = AnswerMemory(settings.db_path, config, embedder)
+    memory.clear()  # the generating run's own turn ids differ from the merged ones
     for answer in shown:
         memory.remember(answer.turn_id or 0, answer.text, answer.created_at)
     started = time.perf_counter()

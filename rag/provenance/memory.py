@@ -157,6 +157,14 @@ class AnswerMemory:
             )
         return int(cur.rowcount or 0)
 
+    def clear(self) -> int:
+        """Forget every remembered answer; return how many."""
+        if self._conn is None:
+            return 0
+        with self._lock:
+            cur = self._conn.execute("DELETE FROM answer_memory")
+        return int(cur.rowcount or 0)
+
     def count(self) -> int:
         if self._conn is None:
             return 0

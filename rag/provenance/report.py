@@ -57,7 +57,8 @@ class ProvenanceReport(BaseModel):
 
     `from_coursebot` is True when the watermark or an answer match says so, False when
     neither does (text only quoted from the documents is not coursebot output by
-    itself), and None when the text is too short to tell.
+    itself, even when coursebot gave the same passage: that is a note), and None when
+    the text is too short to tell.
     """
 
     verdict: str
@@ -104,6 +105,8 @@ def verdict_line(
     if answer.matches:
         best = answer.matches[0]
         how = f" (similarity {best.similarity:.2f})" if best.similarity is not None else ""
+        if best.method == "cited":
+            how = " (its words with coursebot's citation marker)"
         body += f"; matches answer #{best.turn_id} of {best.date}{how}"
     elif answer.available:
         body += "; matches no remembered answer"

@@ -90,3 +90,10 @@ def test_a_missing_database_is_not_created_for_reading(tmp_path: Path) -> None:
     path = tmp_path / "none" / "coursebot.sqlite3"
     memory = AnswerMemory(path, create=False)
     assert not memory.available and memory.match(ANSWER) == [] and not path.exists()
+
+
+def test_clear_forgets_every_answer(tmp_path: Path) -> None:
+    memory = _memory(tmp_path)
+    memory.remember(1, ANSWER)
+    assert memory.match(ANSWER)
+    assert memory.clear() == 1 and memory.count() == 0 and memory.match(ANSWER) == []

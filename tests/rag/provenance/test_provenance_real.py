@@ -1,13 +1,14 @@
 """The real path: coursebot answers, remembers, and its answers are told from human text.
 
-The answer memory is filled by calling `remember` after `ask`, as the pipeline's logging
-step will once it is wired. Course paragraphs must come out quoted and nothing else;
-writing in no document must come out as none of the three; bad input gets a verdict.
+The pipeline remembers each shown answer as it logs the turn. Course paragraphs must come
+out quoted and nothing else; writing in no document must come out as none of the three;
+bad input gets a verdict.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,8 @@ from ui.cli.watermark import command
 
 pytestmark = pytest.mark.slow
 
+ANY_MARKER = re.compile(r"\s*\[\d+\]")
+
 COURSE = Path(__file__).resolve().parents[3] / "kb" / "foundations-of-machine-learning.md"
 WRITTEN = (
     "During the power cut the whole street came outside. Someone brought a camping stove, "
@@ -27,7 +30,7 @@ WRITTEN = (
     "back we had agreed to do it again, on purpose, once every summer."
 )
 # The first two answers add generated sentences to the quote; the third (today) is one
-# course paragraph quoted verbatim, which no signal can tell from the course itself.
+# course paragraph quoted verbatim, recognised only by coursebot's citation marker.
 QUESTIONS = (
     "What are the stages of the machine learning development pipeline?",
     "What does a fairness audit check before deployment?",
@@ -37,15 +40,14 @@ QUESTIONS = (
 
 @pytest.fixture(scope="module")
 def shown(real_assistant):  # type: ignore[no-untyped-def]
-    """Two real answers, remembered in the assistant's own database."""
-    settings = real_assistant.settings
-    memory = AnswerMemory(settings.db_path, ProvenanceConfig(), real_assistant.embedder)
+    """Three real answers, remembered by the pipeline in the assistant's own database."""
     answers = []
     for question in QUESTIONS:
         answer = real_assistant.ask(question)
         assert not answer.abstained and answer.turn_id is not None
-        assert memory.remember(answer.turn_id, answer.text)
         answers.append(answer)
+    memory = AnswerMemory(real_assistant.settings.db_path, create=False)
+    assert memory.count() >= len(QUESTIONS)
     return answers
 
 
@@ -57,20 +59,26 @@ def checker(real_assistant, shown) -> ProvenanceChecker:  # type: ignore[no-unty
 
 
 def test_a_shown_answer_is_recognised_with_its_turn(shown, checker) -> None:  # type: ignore[no-untyped-def]
-    recognised = 0
     for answer in shown:
         report = checker.report(answer.text)
         assert report.quoted.share > 0 and report.quoted.spans[0].section
-        if report.from_coursebot is True:
-            recognised += 1
-            assert report.verdict.startswith("coursebot answer:")
-            assert f"#{answer.turn_id} of " in report.verdict
-            assert report.answer.matches[0].turn_id == answer.turn_id
-        else:
-            # Only an answer that is all course text may go unrecognised, and it says so.
-            assert report.quoted.share > 0.95, report.verdict
-            assert report.verdict.startswith("quoted from the course documents")
-    assert recognised >= 2
+        assert report.from_coursebot is True, report.verdict
+        assert report.verdict.startswith("coursebot answer:")
+        assert f"#{answer.turn_id} of " in report.verdict
+        assert report.answer.matches[0].turn_id == answer.turn_id
+        if answer.extractive:
+            assert report.answer.matches[0].method == "cited"
+
+
+def test_the_quote_without_coursebots_marker_is_only_noted(shown, checker) -> None:  # type: ignore[no-untyped-def]
+    quote = next(a for a in shown if a.extractive)
+    text = ANY_MARKER.sub("", quote.text)
+    report = checker.report(text)
+    assert report.from_coursebot is False and report.answer.matches == [], report.verdict
+    assert report.verdict.startswith("quoted from the course documents")
+    note = f"coursebot gave this same passage as answer #{quote.turn_id} of "
+    assert any(n.startswith(note) for n in report.notes), report.notes
+    assert quote.question not in " ".join(report.notes)
 
 
 def test_course_paragraphs_are_quoted_and_nothing_else(checker) -> None:  # type: ignore[no-untyped-def]
