@@ -17,6 +17,7 @@ never matches; a verbatim quote that coursebot also gave is only noted (`echoes`
 
 from __future__ import annotations
 
+import bisect
 import sqlite3
 import threading
 from collections.abc import Sequence
@@ -417,8 +418,9 @@ class AnswerMemory:
 
 def _cited(mask: list[bool], items: list[Word], markers: Sequence[Word], gap: int) -> bool:
     """Does a marker sit among or next to the matched words (at most `gap` words away)?"""
+    starts = [w.start for w in items]
     for marker in markers:
-        after = sum(w.start < marker.start for w in items)  # words before the marker
+        after = bisect.bisect_left(starts, marker.start)  # words before the marker
         if any(mask[max(0, after - 1 - gap) : after + gap]):
             return True
     return False

@@ -96,3 +96,11 @@ def test_a_verbatim_quote_echoes_the_answers_that_gave_it(tmp_path: Path) -> Non
     assert memory.echoes(words("Nothing of the sort was ever said in class."), None) == []
     off = AnswerMemory(memory.path, ProvenanceConfig(enabled=False))
     assert off.echoes(items, explained) == []
+
+
+def test_markers_alone_or_a_huge_text_are_no_match(tmp_path: Path) -> None:
+    index = _index()
+    memory = _memory(tmp_path, ANSWER)
+    assert _match(memory, index, "[1] " * 5000) == []
+    assert _match(memory, index, "") == []
+    assert _match(memory, index, (PARAGRAPH + " ") * 2000 + "[1]") == [(1, "cited")]

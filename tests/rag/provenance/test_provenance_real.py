@@ -107,7 +107,14 @@ def test_writing_in_no_document_is_none_of_the_three(checker) -> None:  # type: 
 
 @pytest.mark.parametrize(
     "text",
-    ["", "   \n", "数据漂移是指模型输入分布随时间缓慢变化。" * 40, "x" * 1_100_000, "\ufffd" * 50],
+    [
+        "",
+        "   \n",
+        "数据漂移是指模型输入分布随时间缓慢变化。" * 40,
+        "x" * 1_100_000,
+        "\ufffd" * 50,
+        "[1] " * 5000,
+    ],
 )
 def test_bad_input_gets_a_verdict(checker, text: str) -> None:  # type: ignore[no-untyped-def]
     report = checker.report(text)
