@@ -210,8 +210,8 @@ class ProvenanceChecker:
     def _echo_note(self, items: list[Word], explained: list[bool] | None) -> str:
         """A note for an instructor when the text repeats a passage coursebot also gave as
         an answer but nothing tells the two apart (turn id and date only)."""
-        if self.memory is None:
-            return ""
+        if self.memory is None or not explained or sum(explained) < 0.8 * len(explained):
+            return ""  # only a text that is (nearly all) the documents' own words
         echoes = self.memory.echoes(items, explained)
         if not echoes:
             return ""
