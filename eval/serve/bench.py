@@ -125,6 +125,27 @@ def warm_up(url: str, timeout_s: float = SERVER_START_TIMEOUT_S) -> None:
             time.sleep(2.0)
 
 
+PRIMING_TIMEOUT_S = 900.0
+
+
+def wait_until_primed(index_dir: Path, timeout_s: float = PRIMING_TIMEOUT_S) -> float | None:
+    """Wait until the app has saved its grounding vectors beside the live index, so a level
+    measures an app that answers from them rather than one still embedding its passage
+    sentences in the background (the primer starts after 10 s without a question and
+    holds the embedder batch by batch). Returns the seconds waited, None on timeout."""
+    from rag.grounding_cache import CACHE_FILE
+    from rag.index import IndexStore
+
+    store = IndexStore(index_dir)
+    began = time.monotonic()
+    while time.monotonic() - began < timeout_s:
+        live = store.pointer()
+        if live is not None and (index_dir / live / CACHE_FILE).is_file():
+            return time.monotonic() - began
+        time.sleep(2.0)
+    return None
+
+
 def patience_s(deadline_s: float) -> float:
     """How long a simulated user waits for one answer: the app's longest wait in line plus
     its longest answer (both `deadline_s`, see `app_settings`), and a margin. A user who
@@ -157,6 +178,10 @@ def arm_app(
             }
         with served_app(data_dir, logs / f"app-{arm.name}.log", env) as url:
             warm_up(url)
+            settings = load_settings(data_dir=data_dir)
+            waited = wait_until_primed(settings.index_dir)
+            if waited is None:
+                click.echo("  the app's grounding vectors were still being embedded", err=True)
             yield url
 
 

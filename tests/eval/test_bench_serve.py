@@ -15,8 +15,16 @@ from click.testing import CliRunner
 from pydantic import SecretStr
 
 from eval.serve import report
-from eval.serve.bench import app_settings, main, measure_level, patience_s, write_summary
+from eval.serve.bench import (
+    app_settings,
+    main,
+    measure_level,
+    patience_s,
+    wait_until_primed,
+    write_summary,
+)
 from eval.serve.users import connect
+from rag.grounding_cache import CACHE_FILE
 from rag.settings import load_settings
 from safety.watermark import GreenListDetector, WatermarkConfig
 from tests.real_models import COURSE_KB
@@ -93,6 +101,15 @@ def test_users_wait_as_long_as_the_app_promises(tmp_path: Path) -> None:
         client.close()
     finally:
         app.close()  # type: ignore[attr-defined]
+
+
+def test_a_level_waits_for_the_apps_grounding_vectors(tmp_path: Path) -> None:
+    index = tmp_path / "index"
+    (index / "v-1").mkdir(parents=True)
+    (index / "CURRENT").write_text("v-1")
+    assert wait_until_primed(index, timeout_s=0.1) is None  # still embedding
+    (index / "v-1" / CACHE_FILE).write_bytes(b"")
+    assert wait_until_primed(index, timeout_s=60) is not None
 
 
 def _row(tokens: int, verdict: str, z: float, answer: str) -> dict[str, object]:
