@@ -47,6 +47,7 @@ GRID: dict[str, list[float]] = {
     "answer_min_similarity": [0.70, 0.75, 0.80, 0.85, 0.90, 0.95],
     "answer_margin": [0.0, 0.01, 0.02, 0.03, 0.04, 0.06, 0.08, 0.10],
     "cited_min_shingles": [2, 3, 4, 6, 8, 10, 15, 20],
+    "cited_max_gap": [0, 1, 2, 3, 5, 8, 12],
 }
 FLOOR_KINDS = ("course", "outside")  # human texts no chosen threshold may flag
 
@@ -65,8 +66,7 @@ class Checked(BaseModel):
     marked: bool
     shingles: int
     shingles_turn_id: int | None
-    cited_shingles: int
-    cited_turn_id: int | None
+    cited: list[tuple[int, int]]
     similarity: float | None
     margin: float | None
     similarity_turn_id: int | None
@@ -103,8 +103,7 @@ def _check(
         marked=report.generated.verdict == "watermarked" or bool(report.generated.spans),
         shingles=evidence.shingles,
         shingles_turn_id=evidence.shingles_turn_id,
-        cited_shingles=evidence.cited_shingles,
-        cited_turn_id=evidence.cited_turn_id,
+        cited=evidence.cited,
         similarity=evidence.similarity,
         margin=evidence.margin,
         similarity_turn_id=evidence.similarity_turn_id,
@@ -114,14 +113,15 @@ def _check(
     )
 
 
-Thresholds = tuple[int, float, float, int]
-"""(answer_min_shingles, answer_min_similarity, answer_margin, cited_min_shingles)."""
+Thresholds = tuple[int, float, float, int, int]
+"""(answer_min_shingles, answer_min_similarity, answer_margin, cited_min_shingles,
+cited_max_gap): the order of GRID."""
 
 
 def matched(row: Checked, chosen: Thresholds) -> bool:
     """Would the answer memory match this text under these thresholds?"""
-    k, tau, margin, cited = chosen
-    exact = row.shingles >= k or (row.cited_turn_id is not None and row.cited_shingles >= cited)
+    k, tau, margin, cited, gap = chosen
+    exact = row.shingles >= k or any(n >= cited and d <= gap for n, d in row.cited)
     similar = (
         row.similarity is not None
         and row.margin is not None
@@ -170,19 +170,20 @@ def rates(rows: list[Checked], chosen: Thresholds) -> dict[str, Any]:
 def tune(rows: list[Checked]) -> dict[str, float]:
     """The thresholds recognising the most dev answers (mean over edits, to the nearest
     point) with no dev course paragraph or outside text flagged; ties go to the
-    strictest thresholds."""
+    strictest thresholds (higher counts and similarities, a smaller marker gap)."""
     answers = [r for r in rows if r.kind == "answer"]
     human = [r for r in rows if r.kind in FLOOR_KINDS]
-    best: tuple[float, Thresholds] | None = None
+    best: tuple[tuple[float, ...], Thresholds] | None = None
     combos = itertools.product(*GRID.values())
-    for k, tau, margin, cited in combos:
-        chosen: Thresholds = (int(k), float(tau), float(margin), int(cited))
+    for k, tau, margin, cited, gap in combos:
+        chosen: Thresholds = (int(k), float(tau), float(margin), int(cited), int(gap))
         if any(r.marked or matched(r, chosen) for r in human):
             continue
         per_edit = [_recognised([r for r in answers if r.edit == e], chosen) or 0.0 for e in EDITS]
         score = round(statistics.mean(per_edit), 2)  # within a point, prefer strictness
-        if best is None or (score, chosen) > best:
-            best = (score, chosen)
+        key = (score, k, tau, margin, cited, -gap)
+        if best is None or key > best[0]:
+            best = (key, chosen)
     if best is None:
         raise RuntimeError("no thresholds keep the dev human texts unflagged")
     return dict(zip(GRID, best[1], strict=True))
@@ -334,12 +335,14 @@ def main() -> None:
         chosen["answer_min_similarity"],
         chosen["answer_margin"],
         int(chosen["cited_min_shingles"]),
+        int(chosen["cited_max_gap"]),
     )
     defaults: Thresholds = (
         config.answer_min_shingles,
         config.answer_min_similarity,
         config.answer_margin,
         config.cited_min_shingles,
+        config.cited_max_gap,
     )
     report: dict[str, Any] = {
         "command": f"python -m eval.watermark.provenance --out {args.out}",

@@ -31,6 +31,13 @@ class ProvenanceConfig(BaseModel):
         "a text carrying a citation marker the documents lack there must reproduce to match "
         "it as a cited quote; with fewer, or without the marker, it is only noted.",
     )
+    cited_max_gap: int = Field(
+        3,
+        ge=0,
+        le=20,
+        description="Words (edited ones, say) allowed between such a marker and the words "
+        "of the answer it stands by.",
+    )
     answer_min_similarity: float = Field(
         0.80, ge=0.0, le=1.0, description="Cosine to a remembered answer for a paraphrase match."
     )

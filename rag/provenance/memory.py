@@ -57,6 +57,10 @@ MIGRATIONS: list[Migration] = [
 ]
 
 
+MAX_MARKER_DISTANCE = 20
+"""The farthest a marker is looked for from the matched words, for tuning."""
+
+
 class AnswerMatch(BaseModel):
     """A remembered answer the text matches: its turn id and date, nothing else about it."""
 
@@ -74,8 +78,9 @@ class Evidence(BaseModel):
 
     shingles: int = 0
     shingles_turn_id: int | None = None
-    cited_shingles: int = 0
-    cited_turn_id: int | None = None
+    cited: list[tuple[int, int]] = []
+    """(shared shingles, words between a foreign marker and them) per answer with such a
+    marker at most `MAX_MARKER_DISTANCE` words away; stronger pairs only."""
     similarity: float | None = None
     margin: float | None = None
     similarity_turn_id: int | None = None
@@ -201,8 +206,9 @@ class AnswerMemory:
             mask = covered(len(items), hits, config.shingle_words)
             if novel >= config.answer_min_shingles:
                 found.append(self._result(loaded, row, "exact", mask, items, shingles=novel))
-            elif distinct >= config.cited_min_shingles and _cited(
-                mask, items, markers, config.quote_max_gap
+            elif (
+                distinct >= config.cited_min_shingles
+                and _marker_distance(mask, items, markers, config.cited_max_gap) is not None
             ):
                 found.append(self._result(loaded, row, "cited", mask, items, shingles=distinct))
         if not found:
@@ -221,8 +227,9 @@ class AnswerMemory:
         """The strongest raw evidence for any remembered answer, before any threshold.
 
         For tuning: an exact match needs `shingles >= answer_min_shingles`, a cited quote
-        `cited_shingles >= cited_min_shingles`, a similarity match `similarity >=
-        answer_min_similarity` and `margin >= answer_margin`.
+        a pair of `cited` with at least `cited_min_shingles` shingles and a distance of at
+        most `cited_max_gap`, a similarity match `similarity >= answer_min_similarity` and
+        `margin >= answer_margin`.
         """
         if self._conn is None:
             return Evidence()
@@ -232,14 +239,17 @@ class AnswerMemory:
         items = words(text) if items is None else items
         shared = self._shared(loaded, items, explained)
         result = Evidence()
-        gap = self.config.quote_max_gap
+        pairs = set()
         for row, (hits, distinct, novel) in shared.items():
             if novel > result.shingles:
                 result.shingles, result.shingles_turn_id = novel, loaded.turn_ids[row]
-            if distinct > result.cited_shingles and _cited(
-                covered(len(items), hits, self.config.shingle_words), items, markers, gap
-            ):
-                result.cited_shingles, result.cited_turn_id = distinct, loaded.turn_ids[row]
+            mask = covered(len(items), hits, self.config.shingle_words)
+            distance = _marker_distance(mask, items, markers, MAX_MARKER_DISTANCE)
+            if distance is not None:
+                pairs.add((distinct, distance))
+        result.cited = sorted(
+            p for p in pairs if not any(q != p and q[0] >= p[0] and q[1] <= p[1] for q in pairs)
+        )
         if self.embedder is None or len(items) < self.config.embed_min_words:
             return result
         sims, ceiling, _ = self._similarities(loaded, items, text, reference)
@@ -416,14 +426,23 @@ class AnswerMemory:
             self._conn = None
 
 
-def _cited(mask: list[bool], items: list[Word], markers: Sequence[Word], gap: int) -> bool:
-    """Does a marker sit among or next to the matched words (at most `gap` words away)?"""
+def _marker_distance(
+    mask: list[bool], items: list[Word], markers: Sequence[Word], limit: int
+) -> int | None:
+    """How many unmatched words at least separate a marker from the matched words (0: it
+    stands right after or before one); None when no marker is within `limit`."""
     starts = [w.start for w in items]
+    best: int | None = None
     for marker in markers:
         after = bisect.bisect_left(starts, marker.start)  # words before the marker
-        if any(mask[max(0, after - 1 - gap) : after + gap]):
-            return True
-    return False
+        for distance in range(limit + 1 if best is None else best):
+            before, behind = after - 1 - distance, after + distance
+            if (before >= 0 and mask[before]) or (behind < len(mask) and mask[behind]):
+                best = distance
+                break
+        if best == 0:
+            break
+    return best
 
 
 def _windows(count: int, size: int, limit: int) -> list[tuple[int, int]]:

@@ -104,3 +104,17 @@ def test_markers_alone_or_a_huge_text_are_no_match(tmp_path: Path) -> None:
     assert _match(memory, index, "[1] " * 5000) == []
     assert _match(memory, index, "") == []
     assert _match(memory, index, (PARAGRAPH + " ") * 2000 + "[1]") == [(1, "cited")]
+
+
+def test_evidence_gives_the_marker_distance_for_tuning(tmp_path: Path) -> None:
+    index = _index()
+    memory = _memory(tmp_path, ANSWER)
+    edited = PARAGRAPH.replace("have shifted.", "had really quite shifted. [1]")
+    items = words(edited)
+    explained = index.known(shingle_strings(items, index.size))
+    markers = index.foreign_markers(words(edited, markers=True))
+    evidence = memory.evidence(edited, explained, None, items, markers)
+    assert len(evidence.cited) == 1 and evidence.cited[0][1] == 4  # had really quite shifted
+    assert memory.match(edited, explained, None, items, markers) == []  # gap 3 by default
+    wider = AnswerMemory(memory.path, ProvenanceConfig(cited_max_gap=4, answer_min_similarity=1))
+    assert [m.method for m in wider.match(edited, explained, None, items, markers)] == ["cited"]
