@@ -52,3 +52,23 @@ def test_real_assistant_without_abstention_and_grounding_scores_worse(
     line = json.loads((tmp_path / "default" / "results.jsonl").read_text().splitlines()[0])
     assert line["id"] == "a64" and line["answer"]["passages"]
     assert json.loads((tmp_path / "default" / "metrics.json").read_text())["verifier"]
+
+
+def test_real_assistant_answers_each_part_and_corrects_a_false_premise(
+    real_models: RealModels,
+) -> None:
+    from eval.hallucination.matching import facts_present, stated_forbidden
+
+    bot = real_models.course
+    both = bot.ask("What is concept drift, and how is it different from data drift?")
+    assert all(facts_present(both.text, [["target variable"], ["input distribution"]]))
+    assert len(both.citations) == 2, "each part cites its own passage"
+    premise = bot.ask("Why does the course say concept drift is caused by GPU overheating?")
+    assert premise.text.startswith("Nothing in ") and "says that concept drift" in premise.text
+    assert facts_present(premise.text, [["target variable"]]) == [True]
+    assert stated_forbidden(premise.text, ["caused by gpu overheating"]) == []
+    follow_up = bot.ask(
+        "and how is it detected?",
+        history=["What is concept drift, and how is it different from data drift?"],
+    )
+    assert follow_up.resolved_question == "How is concept drift detected?"
