@@ -11,18 +11,12 @@ import re
 from collections.abc import Sequence
 
 from rag.keyword import terms
-from rag.question_parts import split_parts
+from rag.question_parts import QUESTION_LEAD, split_parts
 
 _CONNECTIVE = re.compile(
     r"^\s*(and|but|also|so|then|what about|how about|and what about)\b[\s,]*", re.I
 )
 _PRONOUN = re.compile(r"\b(it|its|this|that|they|them|their|these|those|one)\b", re.I)
-_QUESTION_LEAD = re.compile(
-    r"^\s*(?:(?:what|which|who|how|why|when|where)\s+(?:is|are|was|were|does|do|did|can|could|"
-    r"should|would)?\s*(?:an?|the)?|(?:can you\s+)?(?:explain|define|describe|tell me about)"
-    r"\s*(?:an?|the)?|(?:is|are|does|do)\s+(?:an?|the)?)\s*",
-    re.I,
-)
 
 
 def topic_of(question: str) -> str:
@@ -30,7 +24,7 @@ def topic_of(question: str) -> str:
     question, the subject of its first part: after "What is concept drift, and how is it
     different from data drift?", "it" is concept drift."""
     first = split_parts(question)[0]
-    topic = _QUESTION_LEAD.sub("", first.strip()).strip(" ?.!")
+    topic = QUESTION_LEAD.sub("", first.strip(), count=1).strip(" ?.!")
     return topic or question.strip(" ?.!")
 
 

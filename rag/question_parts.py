@@ -28,12 +28,13 @@ _PART_BOUNDARY = re.compile(
     re.I,
 )
 _PRONOUN = re.compile(r"\b(it|its|they|their|them|this|that)\b", re.I)
-_LEAD = re.compile(
+QUESTION_LEAD = re.compile(
     r"^\s*(?:(?:what|which|who|how|why|when|where)\s+(?:is|are|was|were|does|do|did|can|"
     r"could|should|would)?\s*(?:an?\s+|the\s+)?|(?:can you\s+)?(?:explain|define|describe|"
     r"tell me about)\s*(?:an?\s+|the\s+)?|(?:is|are|does|do)\s+(?:an?\s+|the\s+)?)",
     re.I,
 )
+"""A question's opening words ("What is the", "Can you explain"), before its subject."""
 _SUBJECT_END = re.compile(
     r"\s+(?:(?:is|are|was|were|does|do|did|can|could|should|would|has|have)\b|"
     r"(?:mean|means|work|works|differ|differs|compare|compares|matter|matters|help|helps|"
@@ -48,7 +49,7 @@ MIN_PART_TERMS = 2
 def subject(question: str) -> str:
     """The thing a (single-part) question is about: "What is data drift?" -> "data
     drift"; "How is mean squared error computed?" -> "mean squared error"."""
-    rest = _LEAD.sub("", question.strip(), count=1).strip(" ?.!")
+    rest = QUESTION_LEAD.sub("", question.strip(), count=1).strip(" ?.!")
     end = _SUBJECT_END.search(rest)
     head = rest[: end.start()] if end else rest
     return head.strip(" ,") or rest or question.strip(" ?.!")

@@ -24,3 +24,13 @@ def test_chained_follow_ups_use_the_resolved_topic() -> None:
 
 def test_topic_of() -> None:
     assert topic_of("What are the data quality dimensions?") == "data quality dimensions"
+
+
+def test_a_topic_keeps_words_that_start_like_an_article() -> None:
+    assert topic_of("What is anomaly detection?") == "anomaly detection"
+    assert topic_of("What is theory of mind?") == "theory of mind"
+
+
+def test_the_topic_of_a_multi_part_question_is_its_first_subject() -> None:
+    history = ["What is concept drift, and how is it different from data drift?"]
+    assert resolve("and how is it detected?", history) == "How is concept drift detected?"
