@@ -3,7 +3,9 @@
     python -m eval.serve --arms inprocess,vllm1,vllm2 --users 1,8,32,64,200 --questions 3
 
 Arms: `inprocess` is llama.cpp inside the app (one slot); `vllm1` is one vLLM replica;
-`vllm2` two replicas behind vllm-router. For each arm the app runs in its own process
+`vllm2` two replicas behind vllm-router; `scripted` the app alone against a scripted
+engine with no model (eval/serve/scripted_engine.py), cheap enough to run 200 users
+for the app's own limits. For each arm the app runs in its own process
 (`coursebot chat`, as users run it) on a fresh port, pointed at the arm's backend, with
 answers of up to 200 tokens; users (eval/serve/users.py) ask through `/chat` on loopback.
 Each level records what users saw (time to first text and to the final answer, answers
@@ -35,7 +37,7 @@ from pydantic import BaseModel, SecretStr
 
 from eval.bench.machine import machine_info
 from eval.serve import report
-from eval.serve.engines import running_engine
+from eval.serve.engines import running_engine, scripted_engine
 from eval.serve.users import simulate
 from eval.stress.bench import QUESTIONS, SERVER_START_TIMEOUT_S, served_app
 from rag.settings import load_settings
@@ -49,14 +51,29 @@ class Arm(BaseModel):
     name: str
     description: str
     replicas: int
+    """vLLM replicas the arm starts (0: none)."""
+    backend: str = "vllm"
+    """The app's `llm.backend` for the arm."""
 
 
 ARMS = {
     arm.name: arm
     for arm in (
-        Arm(name="inprocess", description="llama.cpp in the app process, one slot", replicas=0),
+        Arm(
+            name="inprocess",
+            description="llama.cpp in the app process, one slot",
+            replicas=0,
+            backend="llama-cpp",
+        ),
         Arm(name="vllm1", description="vLLM (CPU build), one replica", replicas=1),
         Arm(name="vllm2", description="vLLM, two replicas behind vllm-router", replicas=2),
+        Arm(
+            name="scripted",
+            description="the app alone: a scripted engine streams a fixed answer, a word "
+            "every 20 ms, no model (no watermark)",
+            replicas=0,
+            backend="openai",
+        ),
     )
 }
 
@@ -169,11 +186,16 @@ def arm_app(
 ) -> Iterator[str]:
     """The app for `arm` (and its engine, unless one runs at `engine_url`)."""
     logs.mkdir(parents=True, exist_ok=True)
-    with running_engine(arm.replicas, engine_url, logs, data_dir) as endpoint:
+    engine = (
+        scripted_engine(logs)
+        if arm.name == "scripted"
+        else running_engine(arm.replicas, engine_url, logs, data_dir)
+    )
+    with engine as endpoint:
         if endpoint is not None:
             env = {
                 **env,
-                "COURSEBOT_LLM__BACKEND": "vllm",
+                "COURSEBOT_LLM__BACKEND": arm.backend,
                 "COURSEBOT_LLM__ENDPOINTS": json.dumps([endpoint]),
             }
         with served_app(data_dir, logs / f"app-{arm.name}.log", env) as url:
@@ -204,7 +226,7 @@ def run_arm(
         return model_tokenize(text, settings)
 
     control = GreenListDetector(WatermarkConfig(key=SecretStr(CONTROL_KEY)), _vocab_size(settings))
-    wanted = [u for u in levels if arm.replicas or u <= inprocess_max_users]
+    wanted = [u for u in levels if arm.backend != "llama-cpp" or u <= inprocess_max_users]
     env = app_settings(max(levels), deadline_s)
     results = report.load_arm(out, arm.name) or report.ArmResults(
         arm=arm.name, description=arm.description, app_settings={}, machine={}

@@ -1,4 +1,5 @@
-"""The generation engine an arm needs: none (in process), a running one, or one started here.
+"""The generation engine an arm needs: none (in process), a running one, or one started here
+(vLLM, or the scripted engine of the `scripted` arm).
 
 The engine is started as a child process with the project's own launcher (the command
 `make serve` uses, without the app), on a free loopback port, and stopped with SIGTERM
@@ -82,3 +83,37 @@ def running_engine(
                 except subprocess.TimeoutExpired:
                     os.killpg(server.pid, signal.SIGKILL)
                     server.wait()
+
+
+@contextmanager
+def scripted_engine(logs: Path, word_delay_s: float = 0.02) -> Iterator[str]:
+    """The scripted engine (eval/serve/scripted_engine.py) on a free loopback port.
+
+    Raises:
+        EngineError: it did not start.
+    """
+    port = _free_port()
+    log = logs / "engine-scripted.log"
+    logs.mkdir(parents=True, exist_ok=True)
+    command = [
+        sys.executable,
+        "-m",
+        "eval.serve.scripted_engine",
+        "--port",
+        str(port),
+        "--word-delay-s",
+        str(word_delay_s),
+    ]
+    with log.open("wb") as handle:
+        server = subprocess.Popen(command, stdout=handle, stderr=handle)
+        try:
+            engine = f"http://127.0.0.1:{port}"
+            _wait_until_serving(engine, server, log)
+            yield engine
+        finally:
+            server.terminate()
+            try:
+                server.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait()

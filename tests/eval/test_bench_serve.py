@@ -172,3 +172,22 @@ def test_the_ratio_is_only_comparable_within_one_run() -> None:
 )
 def test_bad_arguments_are_usage_errors(args: list[str]) -> None:
     assert CliRunner().invoke(main, args).exit_code == 2
+
+
+def test_the_scripted_arms_engine_streams_through_the_openai_backend(tmp_path: Path) -> None:
+    from eval.serve.engines import scripted_engine
+    from rag.backends.openai_compat import OpenAICompatGenerator
+
+    with scripted_engine(tmp_path / "logs", word_delay_s=0.0) as url:
+        llm = load_settings(
+            data_dir=tmp_path / "data", llm={"backend": "openai", "endpoints": [url]}
+        ).llm
+        generator = OpenAICompatGenerator(
+            llm, n_vocab=VOCAB, count_tokens=lambda t: len(t.split()), concurrency=2
+        )
+        messages = [{"role": "user", "content": "What is data drift?"}]
+        stream = generator.stream(messages, max_tokens=12, temperature=0.3, top_p=0.9)
+        text = "".join(stream)
+        generator.close()
+    assert text.startswith("Data drift is a gradual change") and len(text.split()) == 12
+    assert stream.result.finish_reason == "length" and stream.result.completion_tokens == 12
