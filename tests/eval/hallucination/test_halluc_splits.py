@@ -13,7 +13,11 @@ from eval.hallucination.questions import Question, load_questions
 from eval.hallucination.splits import select_split, split_of
 
 DATA = Path(__file__).resolve().parents[3] / "eval" / "data"
-SHIPPED = [DATA / "questions.jsonl", DATA / "kb-python-docs" / "questions.jsonl"]
+SHIPPED = [
+    DATA / "questions.jsonl",
+    DATA / "kb-python-docs" / "questions.jsonl",
+    DATA / "questions-parts.jsonl",
+]
 
 
 @given(st.text(min_size=1, max_size=40))
