@@ -1,20 +1,8 @@
-"""Bootstrap confidence intervals for rates measured on small families."""
+"""Bootstrap confidence intervals for rates measured on small families (the one
+implementation lives in `safety.toxicity.stats`, where training picks its threshold)."""
 
 from __future__ import annotations
 
-import numpy as np
+from safety.toxicity.stats import BOOTSTRAP_SAMPLES, bootstrap_ci
 
-BOOTSTRAP_SAMPLES = 2000
-
-
-def bootstrap_ci(
-    outcomes: list[bool], samples: int = BOOTSTRAP_SAMPLES, seed: int = 0
-) -> tuple[float, float]:
-    """95% percentile-bootstrap interval of the mean of `outcomes` (seeded, so repeatable)."""
-    if not outcomes:
-        return (0.0, 1.0)
-    values = np.asarray(outcomes, dtype=float)
-    rng = np.random.default_rng(seed)
-    means = values[rng.integers(0, len(values), size=(samples, len(values)))].mean(axis=1)
-    low, high = np.percentile(means, [2.5, 97.5])
-    return (round(float(low), 4), round(float(high), 4))
+__all__ = ["BOOTSTRAP_SAMPLES", "bootstrap_ci"]

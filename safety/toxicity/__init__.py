@@ -20,7 +20,7 @@ def build_toxicity_check(
     if policy.toxicity_backend == "embedded":
         from safety.toxicity.embedded import EmbeddedToxicity
 
-        return EmbeddedToxicity(encoder or load_encoder(), answers=answers)
+        return EmbeddedToxicity(encoder, answers=answers)
     raise SafetyConfigError(f"Unknown toxicity backend {policy.toxicity_backend!r}.")
 
 

@@ -15,12 +15,23 @@ from safety.errors import SafetyModelError
 from safety.normalize import normalize
 from safety.text import split_sentences
 from safety.toxicity.dataset import BENIGN, WEIGHTS
-from safety.toxicity.encoder import Encoder, validated_embeddings
+from safety.toxicity.encoder import Encoder, load_encoder, validated_embeddings
 from safety.toxicity.head import Layer, head_probabilities
 from safety.toxicity.identity import mask_identity_groups, mask_identity_words
+from safety.toxicity.tuned import BASE_ENCODER, TUNED_ENCODER, load_tuned_encoder
 
 WINDOW_CHARS = 600
 MAX_SENTENCES = 6
+
+
+def harm_encoder(name: str) -> Encoder:
+    """The encoder a classifier's weights name: the bundled MiniLM, or it with the
+    fine-tuned top layers applied."""
+    if name == TUNED_ENCODER:
+        return load_tuned_encoder()
+    if name == BASE_ENCODER:
+        return load_encoder()
+    raise SafetyModelError(f"The harm classifier names an unknown encoder {name!r}: rebuild it.")
 
 
 def text_units(text: str) -> list[str]:
@@ -49,12 +60,14 @@ def text_units(text: str) -> list[str]:
 class HarmClassifier:
     """A small classifier over sentence embeddings, loaded from .npz: an MLP head (one
     ReLU hidden layer: `w1`, `b1`, `w2`, `b2`) or a multinomial logistic regression
-    (`coef`, `intercept`); `classes` names the outputs either way."""
+    (`coef`, `intercept`); `classes` names the outputs either way, and `encoder` the
+    embeddings it was fitted on (`TUNED_ENCODER` or, when absent, the bundled MiniLM)."""
 
     def __init__(self, weights: Path = WEIGHTS) -> None:
         try:
             data = np.load(weights, allow_pickle=False)
             self.classes = [str(name) for name in data["classes"]]
+            self.encoder_name = str(data["encoder"]) if "encoder" in data else BASE_ENCODER
             self.layers: list[Layer]
             if "w1" in data:
                 self.layers = [
@@ -198,14 +211,17 @@ class EmbeddedToxicity:
 
     `answers=True` (the output guard) reads a text as an answer: whole, and framed as the
     request it fulfils (`answer_units`); otherwise (questions) the whole text and each of
-    its sentences are judged.
+    its sentences are judged. Without an `encoder` the one the weights were fitted on is
+    loaded (`harm_encoder`); a given one must produce the same embeddings.
     """
 
     name = "toxicity"
 
-    def __init__(self, encoder: Encoder, weights: Path = WEIGHTS, *, answers: bool = False) -> None:
-        self._encode = encoder
+    def __init__(
+        self, encoder: Encoder | None = None, weights: Path = WEIGHTS, *, answers: bool = False
+    ) -> None:
         self._classifier = HarmClassifier(weights)
+        self._encode = encoder or harm_encoder(self._classifier.encoder_name)
         self._profanity = ProfanityScorer()
         self._units = answer_units if answers else text_units
 

@@ -13,8 +13,12 @@ itself one MLP (their hidden layers side by side), so the guard runs one small h
 
 Tuned on the dev split only, never on test: a shift of the benign logit, so that the
 guard's rule (refuse when 1 - P(benign) >= 0.5 on any unit the guard reads: the whole
-text, its sentences, its decoded and normalised views) refuses at most `MAX_DEV_FPR` of
-the dev split's benign items while refusing as many harmful ones as possible.
+text, its sentences, its decoded and normalised views) passes at least 1 - `MAX_DEV_FPR`
+of the dev split's benign items at the lower end of a 95% bootstrap interval (a margin,
+so the rate holds beyond dev) while refusing as many harmful ones as possible.
+
+The embeddings are those of the bundled MiniLM with the top layer fine-tuned by
+`safety.toxicity.finetune` (`--tuned-top`), or of MiniLM as it is (`--tuned-top none`).
 
 Deterministic: fixed seeds, one torch thread. The weights ship as a small .npz read by
 `safety.toxicity.embedded.HarmClassifier`.
@@ -34,6 +38,8 @@ from safety.toxicity.dataset import BENIGN, DATA_DIR, LABELLED, WEIGHTS, Labelle
 from safety.toxicity.encoder import Encoder, load_encoder
 from safety.toxicity.head import Layer, head_probabilities
 from safety.toxicity.identity import mask_identity_groups
+from safety.toxicity.stats import bootstrap_ci
+from safety.toxicity.tuned import BASE_ENCODER, TUNED_ENCODER, TUNED_TOP, load_tuned_encoder
 
 IDENTITY_GROUPS = DATA_DIR / "identity_groups.json"
 SOURCE = IDENTITY_GROUPS
@@ -95,15 +101,20 @@ def shifted(layers: list[Layer], benign: int, shift: float) -> list[Layer]:
 
 
 def best_shift(dev: DevUnits, layers: list[Layer], benign: int) -> dict[str, float]:
-    """The benign-logit shift with the highest dev recall at dev FPR <= MAX_DEV_FPR."""
+    """The benign-logit shift with the highest dev recall among those whose dev benign
+    pass rate holds with a margin: the lower end of its 95% bootstrap interval is at
+    least 1 - MAX_DEV_FPR. A point estimate at the limit did not hold on test (the
+    previous head: 97.1% of dev benign passed, 92.2% of test)."""
     best: dict[str, float] = {}
     for shift in SHIFT_GRID:
         refused = dev.harm(shifted(layers, benign, shift), benign) >= 0.5
-        fpr = float(refused[~dev.harmful].mean())
+        passed = [not flag for flag in refused[~dev.harmful]]
+        low, _ = bootstrap_ci(passed)
         recall = float(refused[dev.harmful].mean())
-        if fpr <= MAX_DEV_FPR and (not best or recall > best["dev_recall"]):
-            best = {"shift": shift, "dev_recall": recall, "dev_fpr": fpr}
-    return best or {"shift": SHIFT_GRID[-1], "dev_recall": 0.0, "dev_fpr": 1.0}
+        if low >= 1.0 - MAX_DEV_FPR and (not best or recall > best["dev_recall"]):
+            fpr = 1.0 - float(np.mean(passed))
+            best = {"shift": shift, "dev_recall": recall, "dev_fpr": fpr, "dev_pass_low": low}
+    return best or {"shift": SHIFT_GRID[-1], "dev_recall": 0.0, "dev_fpr": 1.0, "dev_pass_low": 0.0}
 
 
 def fit_head(
@@ -165,9 +176,10 @@ def train(
     labelled: Path = LABELLED,
     out: Path = WEIGHTS,
     config: HeadConfig = HeadConfig(),
+    encoder_name: str = BASE_ENCODER,
 ) -> dict[str, object]:
-    """Fit on train (with variants), tune the benign shift on dev, save the weights;
-    returns a summary."""
+    """Fit on train (with variants), tune the benign shift on dev, save the weights with
+    the name of the encoder they were fitted on; returns a summary."""
     items = load_items(labelled)
     train_items = [item for item in items if item.split == "train"]
     dev_items = [item for item in items if item.split == "dev"]
@@ -179,12 +191,17 @@ def train(
     benign = classes.index(BENIGN)
     tuned = best_shift(DevUnits(encoder, dev_items), layers, benign)
     (w1, b1), (w2, b2) = shifted(layers, benign, tuned["shift"])
-    np.savez(out, w1=w1, b1=b1, w2=w2, b2=b2, classes=np.array(classes, dtype=str))
+    np.savez(
+        out, w1=w1, b1=b1, w2=w2, b2=b2, classes=np.array(classes, dtype=str),
+        encoder=np.array(encoder_name),
+    )  # fmt: skip
     return {
+        "encoder": encoder_name,
         "head": {"hidden": config.hidden, "ensemble": config.ensemble, "epochs": config.epochs},
         "benign_shift": tuned["shift"],
         "dev_recall": round(tuned["dev_recall"], 4),
         "dev_fpr": round(tuned["dev_fpr"], 4),
+        "dev_benign_pass_lower_bound": tuned["dev_pass_low"],
         "train_items": len(train_items),
         "train_texts_with_variants": len(texts),
         "train_counts": {label: labels.count(label) for label in sorted(set(labels))},
@@ -196,8 +213,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--labelled", type=Path, default=LABELLED)
     parser.add_argument("--out", type=Path, default=WEIGHTS)
+    parser.add_argument(
+        "--tuned-top",
+        type=Path,
+        default=TUNED_TOP,
+        help="fine-tuned encoder layers to fit on (safety.toxicity.finetune); 'none' for the"
+        " bundled MiniLM as it is",
+    )
     args = parser.parse_args()
-    summary = train(load_encoder(), args.labelled, args.out)
+    if str(args.tuned_top) == "none":
+        summary = train(load_encoder(), args.labelled, args.out)
+    else:
+        encoder = load_tuned_encoder(args.tuned_top)
+        summary = train(encoder, args.labelled, args.out, encoder_name=TUNED_ENCODER)
     print(f"wrote {args.out}: {json.dumps(summary)}")
 
 

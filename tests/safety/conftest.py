@@ -1,16 +1,19 @@
-"""Shared fixtures: the real bundled MiniLM, loaded once per test session."""
+"""Shared fixtures: the real encoder the shipped harm classifier was fitted on (the
+bundled MiniLM, with its fine-tuned top when the weights name it), loaded once."""
 
 from __future__ import annotations
 
 import pytest
 
 from safety import InputGuard, OutputGuard, SafetyPolicy
-from safety.toxicity.encoder import Encoder, load_encoder
+from safety.toxicity.dataset import WEIGHTS
+from safety.toxicity.embedded import HarmClassifier, harm_encoder
+from safety.toxicity.encoder import Encoder
 
 
 @pytest.fixture(scope="session")
 def safety_encoder() -> Encoder:
-    return load_encoder()
+    return harm_encoder(HarmClassifier(WEIGHTS).encoder_name)
 
 
 @pytest.fixture(scope="session")
