@@ -55,10 +55,13 @@ def _paragraphs(text: str) -> list[list[str]]:
 
 
 def widen_quote(
-    passage_text: str, quoted: list[str], max_chars: int = DEFAULT_TUNING.max_quote_chars
+    passage_text: str,
+    quoted: list[str],
+    max_chars: int = DEFAULT_TUNING.max_quote_chars,
+    example_leads: Sequence[str] = tuple(DEFAULT_TUNING.example_leads),
 ) -> list[str]:
-    """The quoted sentences with the rest of their paragraphs, then a following "Example"
-    paragraph, as far as `max_chars` allows.
+    """The quoted sentences with the rest of their paragraphs, then a following paragraph
+    that opens with one of `example_leads` ("Example"), as far as `max_chars` allows.
 
     The course states a point and then works it out ("Example: 8 of 100 emails are wrong.
     Error rate = 8/100 = 8%."); a sentence cut from its paragraph loses the figure or the
@@ -70,7 +73,8 @@ def widen_quote(
         return quoted
     holding = [i for i, sentences in enumerate(paragraphs) if wanted & set(sentences)]
     following = holding[-1] + 1
-    if following < len(paragraphs) and paragraphs[following][0].lower().startswith("example"):
+    leads = tuple(lead.lower() for lead in example_leads)
+    if following < len(paragraphs) and leads and paragraphs[following][0].lower().startswith(leads):
         holding.append(following)
     result = list(quoted)
     used = sum(map(len, result))
@@ -360,7 +364,7 @@ class GroundingChecker:
                 break
             quoted.append(item)
         if widen:
-            quoted = widen_quote(passage.text, quoted, tuning.max_quote_chars)
+            quoted = widen_quote(passage.text, quoted, tuning.max_quote_chars, tuning.example_leads)
         quoted = with_results(passage.text, quoted, tuning.max_quote_chars)
         quoted = [clean_quote(q) for q in quoted]
         text = " ".join(quoted) + " [1]"

@@ -235,6 +235,13 @@ class GroundingTuning(Group):
     )
     quote_max_sentences: int = Field(3, ge=1, description="Sentences chosen before widening.")
     max_quote_chars: int = Field(900, ge=100, description="A widened quote stays within this.")
+    example_leads: list[str] = Field(
+        default_factory=lambda: ["example"],
+        description="A paragraph that starts with one of these words, right after a quoted "
+        "one, works out its point ('Example: 8 of 100 emails are wrong...') and is quoted "
+        "with it; set it to a knowledge base's own convention ('for instance', 'worked "
+        "example'), or [] for none.",
+    )
     top_passage_bonus: float = Field(
         0.06,
         ge=0.0,

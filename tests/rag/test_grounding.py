@@ -123,6 +123,17 @@ def test_a_quote_keeps_its_paragraph_and_the_example_after_it() -> None:
     ]
 
 
+def test_the_example_paragraph_rule_comes_from_the_settings() -> None:
+    chosen = ["Accuracy is one minus the error rate."]
+    assert "Example: 99% of emails are not spam." not in widen_quote(
+        WORKED, chosen, example_leads=[]
+    )
+    other = WORKED.replace("Example: 99%", "For instance, 99%")
+    assert "For instance, 99% of emails are not spam." in widen_quote(
+        other, chosen, example_leads=["for instance"]
+    )
+
+
 def test_widening_stops_at_the_length_limit_but_keeps_the_chosen_sentences() -> None:
     chosen = ["Accuracy is one minus the error rate."]
     assert widen_quote(WORKED, chosen, max_chars=40) == chosen
