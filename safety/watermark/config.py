@@ -20,8 +20,8 @@ class WatermarkConfig(BaseModel):
         4.0,
         ge=0.0,
         description="Logit gain of green tokens after temperature. 4, not the paper's 2: at "
-        "the app's temperature 0.3 the small model is so sure of its next token that a gain "
-        "of 2 left 200-token answers at z 2-4, below the threshold (docs/watermark.md).",
+        "temperature 0.3 the small model is so sure of its next token that a gain of 2 left "
+        "200-token answers at z 2-4, below the threshold (docs/watermark.md).",
     )
     context_width: int = Field(1, ge=1, le=4)
     z_threshold: float = 4.0
