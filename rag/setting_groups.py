@@ -83,6 +83,12 @@ class LlmSettings(Group):
         description="Remote backends: the longest one generation may stream; a longer one is "
         "stopped (the request ends at the engine) with an error.",
     )
+    vllm_request_seed: bool = Field(
+        False,
+        description="vLLM: send `seed` with each request. Off by default: the CPU build "
+        "(0.32) kills its engine when a seeded request's prompt is split across steps "
+        "('CPU Generator does not use offset'), which 32 concurrent answers caused here.",
+    )
     decoding_top_k: int = Field(
         40, ge=0, description="vLLM: sample among the k likeliest tokens (0 = all)."
     )

@@ -123,11 +123,12 @@ class OpenAICompatGenerator:
             "max_tokens": max_tokens,
             "temperature": temperature,
             "top_p": top_p,
-            "seed": self.settings.seed if seed is None else seed,
             "stream": True,
             "stream_options": {"include_usage": True},
             **self.extra_body(server_mark),
         }
+        if self.sends_seed:
+            body["seed"] = self.settings.seed if seed is None else seed
 
         def pieces(result: GenerationResult) -> Iterator[str]:
             yield from self._generate(body, result)
@@ -137,6 +138,11 @@ class OpenAICompatGenerator:
     def extra_body(self, server_mark: bool) -> dict[str, Any]:
         """Fields a particular engine adds to each chat request."""
         return {}
+
+    @property
+    def sends_seed(self) -> bool:
+        """Whether chat requests carry the sampling seed."""
+        return True
 
     def check_endpoint(self, endpoint: Endpoint) -> None:
         """What must hold of an endpoint before it is used (vLLM: the watermark probe)."""

@@ -48,6 +48,10 @@ class VllmGenerator(OpenAICompatGenerator):
     def mark_site(self) -> MarkSite:
         return "on server"
 
+    @property
+    def sends_seed(self) -> bool:
+        return self.settings.vllm_request_seed
+
     def extra_body(self, server_mark: bool) -> dict[str, Any]:
         llm = self.settings
         body: dict[str, Any] = {

@@ -357,6 +357,17 @@ def test_the_vllm_decoding_extras_are_settings(tmp_path: Path, engine: FakeEngin
     assert (body["top_k"], body["min_p"], body["repetition_penalty"]) == (0, 0.0, 1.0)
 
 
+def test_vllm_requests_carry_no_seed_unless_asked(tmp_path: Path, engine: FakeEngine) -> None:
+    """vLLM's CPU build kills its engine on a seeded request whose prompt is split across
+    steps ("CPU Generator does not use offset"); a plain OpenAI server still gets it."""
+    answer(remote(tmp_path, [engine.url]))
+    answer(remote(tmp_path, [engine.url], vllm_request_seed=True))
+    answer(remote(tmp_path, [engine.url], backend="openai"), mark=False)
+    bodies = engine.bodies("/v1/chat/completions")
+    assert "seed" not in bodies[0]
+    assert bodies[1]["seed"] == 0 and bodies[2]["seed"] == 0
+
+
 # --- through the assistant ------------------------------------------------------------
 
 
