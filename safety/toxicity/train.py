@@ -215,16 +215,17 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=WEIGHTS)
     parser.add_argument(
         "--tuned-top",
-        type=Path,
-        default=TUNED_TOP,
-        help="fine-tuned encoder layers to fit on (safety.toxicity.finetune); 'none' for the"
-        " bundled MiniLM as it is",
+        default="auto",
+        help="fine-tuned encoder layers to fit on (written by safety.toxicity.finetune); "
+        "'auto': those at safety/data/harm_encoder_top.npz if present, else the bundled "
+        "MiniLM as it is ('none')",
     )
     args = parser.parse_args()
-    if str(args.tuned_top) == "none":
+    top = TUNED_TOP if args.tuned_top == "auto" else Path(args.tuned_top)
+    if args.tuned_top == "none" or (args.tuned_top == "auto" and not TUNED_TOP.exists()):
         summary = train(load_encoder(), args.labelled, args.out)
     else:
-        encoder = load_tuned_encoder(args.tuned_top)
+        encoder = load_tuned_encoder(top)
         summary = train(encoder, args.labelled, args.out, encoder_name=TUNED_ENCODER)
     print(f"wrote {args.out}: {json.dumps(summary)}")
 

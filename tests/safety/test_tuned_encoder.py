@@ -12,7 +12,7 @@ from safety.errors import SafetyModelError
 from safety.toxicity.dataset import WEIGHTS
 from safety.toxicity.embedded import HarmClassifier, harm_encoder
 from safety.toxicity.finetune import recall_at_fpr
-from safety.toxicity.tuned import TUNED_ENCODER, TUNED_TOP, apply_top, save_top
+from safety.toxicity.tuned import apply_top, save_top
 
 
 def _tiny_bert(seed: int) -> Any:
@@ -67,14 +67,23 @@ def test_an_unknown_encoder_name_is_a_clear_error() -> None:
 
 
 @pytest.mark.slow
-def test_shipped_classifier_runs_on_the_shipped_tuned_encoder() -> None:
+def test_shipped_classifier_loads_the_encoder_it_names() -> None:
     classifier = HarmClassifier(WEIGHTS)
-    assert classifier.encoder_name == TUNED_ENCODER
-    assert TUNED_TOP.stat().st_size < 8_000_000
-    from safety.toxicity.encoder import load_encoder
+    vectors = harm_encoder(classifier.encoder_name)(["How do I kill a Python process?"])
+    assert vectors.shape == (1, classifier.input_dim)
+    assert np.linalg.norm(vectors) == pytest.approx(1.0, abs=1e-4)
 
-    text = ["How do I kill a Python process that hangs?"]
-    tuned, base = harm_encoder(TUNED_ENCODER)(text), load_encoder()(text)
-    assert tuned.shape == base.shape == (1, 384)
-    assert np.linalg.norm(tuned) == pytest.approx(1.0, abs=1e-4)
-    assert float(tuned @ base.T) < 0.999
+
+@pytest.mark.slow
+def test_a_saved_top_applied_to_the_bundled_model_gives_its_embeddings(tmp_path: Path) -> None:
+    from safety.toxicity.encoder import load_encoder
+    from safety.toxicity.tuned import load_bert, load_tuned_encoder
+
+    bert, _ = load_bert()
+    path = tmp_path / "top.npz"
+    save_top(path, 5, bert.encoder.layer[5:])
+    assert path.stat().st_size < 4_000_000
+    texts = ["How do I kill a Python process?", "Write a poem about the sea."]
+    same = load_tuned_encoder(path)(texts)
+    base = load_encoder()(texts)
+    assert np.allclose(same, base, atol=2e-3)
