@@ -20,6 +20,7 @@ from rag.errors import ConfigError, ModelLoadError
 from rag.generation import Generator, LlamaCppGenerator
 from rag.index import IndexStore
 from rag.ingest import Ingestor
+from rag.onnx_embedder import OnnxEmbedder
 from rag.paths import bundled_embedding_path, bundled_llm_path
 from rag.protocols import InputGuardLike, OutputGuardLike
 from rag.settings import Settings
@@ -36,8 +37,23 @@ def go_offline() -> None:
 
 
 def make_embedder(settings: Settings) -> Embedder:
-    if settings.index.embedder == "hashing":
+    """The embedder `settings.index.embedder` names, behind the question-time cache.
+
+    Raises:
+        ModelLoadError: the model folder is missing or damaged, or its export failed.
+    """
+    index = settings.index
+    if index.embedder == "hashing":
         return CachedEmbedder(HashingEmbedder())
+    if index.embedder in ("onnx", "onnx-int8"):
+        return CachedEmbedder(
+            OnnxEmbedder(
+                index.embedding_path or bundled_embedding_path(),
+                "int8" if index.embedder == "onnx-int8" else "float",
+                threads=index.embedding_threads,
+                cache_root=index.onnx_cache_dir,
+            )
+        )
     return CachedEmbedder(
         SentenceTransformerEmbedder(
             settings.index.embedding_path or bundled_embedding_path(),

@@ -112,13 +112,20 @@ def passage_embedder(embedder: Embedder, quantization: str = "off") -> Embedder:
 
 
 @contextmanager
-def torch_threads(embedder: Embedder, threads: int | None) -> Iterator[None]:
-    """Run the block with `threads` torch threads when `embedder` is a torch model.
+def bulk_threads(embedder: Embedder, threads: int | None) -> Iterator[None]:
+    """Run the block with `threads` embedding threads (torch's, or ONNX Runtime's for an
+    embedder with `bulk_threads`); other embedders are left as they are.
 
     For bulk work with the cores to itself (`coursebot ingest`); answering keeps
     `index.embedding_threads`, as two threads beside llama.cpp are slower than one.
     """
-    if threads is None or not isinstance(embedder, SentenceTransformerEmbedder):
+    inner = embedder.inner if isinstance(embedder, CachedEmbedder) else embedder
+    bulk = getattr(inner, "bulk_threads", None)
+    if threads is not None and callable(bulk):
+        with bulk(threads):
+            yield
+        return
+    if threads is None or not isinstance(inner, SentenceTransformerEmbedder):
         yield
         return
     import torch

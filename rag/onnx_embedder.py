@@ -1,0 +1,144 @@
+"""A sentence-transformers model run by ONNX Runtime: the fast embedding path.
+
+Same tokenizer (the folder's fast `tokenizer.json`), same mean pooling and
+normalisation as sentence-transformers, without torch at run time. Texts are sorted
+by token count before batching, so a batch pads only to its own longest text.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from rag.errors import ModelLoadError
+from rag.onnx_export import INPUTS, Precision, onnx_model
+
+Vectors = npt.NDArray[np.float32]
+
+
+class OnnxEmbedder:
+    """MiniLM (or any mean-pooled BERT-style sentence-transformers folder) on ONNX Runtime.
+
+    `precision="int8"` runs the dynamically quantised copy (named `<name>+onnx-int8`),
+    `"float"` the plain export (`<name>+onnx`); the name is what an index records.
+    `threads` is the intra-op thread count of answering; `bulk_threads` runs a block
+    (an ingestion) with more.
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        precision: Precision = "int8",
+        *,
+        threads: int = 1,
+        batch_size: int = 32,
+        cache_root: Path | None = None,
+    ) -> None:
+        if not (path / "tokenizer.json").is_file():
+            raise ModelLoadError(
+                f"No fast tokenizer (tokenizer.json) in {path}: set "
+                "COURSEBOT_INDEX__EMBEDDER=sentence-transformers, or point "
+                "COURSEBOT_INDEX__EMBEDDING_PATH at a folder that has one."
+            )
+        from tokenizers import Tokenizer
+
+        self._check_mean_pooling(path)
+        self._file = onnx_model(path, precision, cache_root)
+        self._tokenizer = Tokenizer.from_file(str(path / "tokenizer.json"))
+        self._tokenizer.no_padding()
+        self._tokenizer.enable_truncation(self._max_tokens(path))
+        self._sessions: dict[int, Any] = {}
+        self._lock = threading.Lock()
+        self._local = threading.local()
+        self.threads = threads
+        self.batch_size = batch_size
+        base = path.name if path.name != "model" else path.parent.name
+        self.name = f"{base}+onnx-int8" if precision == "int8" else f"{base}+onnx"
+        self.dim = int(self._session(threads).get_outputs()[0].shape[-1] or 0) or self._dim(path)
+
+    @staticmethod
+    def _max_tokens(path: Path) -> int:
+        try:
+            config = json.loads((path / "sentence_bert_config.json").read_text())
+            return int(config.get("max_seq_length") or 256)
+        except (OSError, ValueError):
+            return 256
+
+    @staticmethod
+    def _dim(path: Path) -> int:
+        return int(json.loads((path / "config.json").read_text())["hidden_size"])
+
+    @staticmethod
+    def _check_mean_pooling(path: Path) -> None:
+        pooling = path / "1_Pooling" / "config.json"
+        if pooling.is_file() and not json.loads(pooling.read_text()).get(
+            "pooling_mode_mean_tokens", False
+        ):
+            raise ModelLoadError(
+                f"{path} does not pool by mean tokens, which the ONNX path assumes: set "
+                "COURSEBOT_INDEX__EMBEDDER=sentence-transformers for this model."
+            )
+
+    def _session(self, threads: int) -> Any:
+        """One session per thread count (intra-op threads are fixed when one is made)."""
+        with self._lock:
+            session = self._sessions.get(threads)
+            if session is None:
+                import onnxruntime as ort
+
+                options = ort.SessionOptions()
+                options.intra_op_num_threads = threads
+                options.inter_op_num_threads = 1
+                options.log_severity_level = 3
+                try:
+                    session = ort.InferenceSession(
+                        str(self._file), options, providers=["CPUExecutionProvider"]
+                    )
+                except Exception as exc:
+                    raise ModelLoadError(
+                        f"ONNX Runtime could not load {self._file}: {exc}. Delete that "
+                        "folder to export it again."
+                    ) from exc
+                self._sessions[threads] = session
+            return session
+
+    @contextmanager
+    def bulk_threads(self, threads: int) -> Iterator[None]:
+        """Embed on `threads` threads inside the block, in this thread only."""
+        before = getattr(self._local, "threads", None)
+        self._local.threads = max(1, threads)
+        try:
+            yield
+        finally:
+            self._local.threads = before
+
+    def embed(self, texts: Sequence[str]) -> Vectors:
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        if not texts:
+            return out
+        session = self._session(getattr(self._local, "threads", None) or self.threads)
+        encodings = self._tokenizer.encode_batch(list(texts))
+        order = np.argsort([len(e.ids) for e in encodings], kind="stable")
+        for start in range(0, len(order), self.batch_size):
+            rows = order[start : start + self.batch_size]
+            width = max(len(encodings[r].ids) for r in rows)
+            ids = np.zeros((len(rows), width), dtype=np.int64)
+            mask = np.zeros_like(ids)
+            for i, row in enumerate(rows):
+                tokens = encodings[row].ids
+                ids[i, : len(tokens)] = tokens
+                mask[i, : len(tokens)] = 1
+            feeds = dict(zip(INPUTS, (ids, mask, np.zeros_like(ids)), strict=True))
+            states = session.run(None, feeds)[0]
+            summed = np.einsum("btd,bt->bd", states, mask.astype(np.float32))
+            pooled = summed / np.maximum(mask.sum(axis=1, keepdims=True), 1)
+            norms = np.linalg.norm(pooled, axis=1, keepdims=True)
+            out[rows] = pooled / np.maximum(norms, 1e-12)
+        return out

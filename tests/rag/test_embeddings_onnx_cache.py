@@ -1,0 +1,84 @@
+"""The ONNX export cache: made once per model folder, reused, and made again when damaged."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pytest
+
+from rag import onnx_export
+from rag.errors import ModelLoadError
+from rag.onnx_export import folder_hash, onnx_model
+
+
+@pytest.fixture
+def model_dir(tmp_path: Path) -> Path:
+    folder = tmp_path / "tiny-model"
+    folder.mkdir()
+    (folder / "config.json").write_text('{"hidden_size": 4}')
+    return folder
+
+
+@pytest.fixture
+def exports(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
+    """Stand-ins for the torch export and the quantiser, recording each file they make."""
+    made: list[Path] = []
+
+    def export_float(model_dir: Path, out: Path) -> None:
+        out.write_bytes(b"float graph of " + model_dir.name.encode())
+        made.append(out)
+
+    def quantize(float_path: Path, out: Path) -> None:
+        out.write_bytes(b"int8 of " + float_path.read_bytes())
+        made.append(out)
+
+    monkeypatch.setattr(onnx_export, "_export_float", export_float)
+    monkeypatch.setattr(onnx_export, "_quantize", quantize)
+    return made
+
+
+def test_an_export_is_made_once_and_reused(
+    model_dir: Path, tmp_path: Path, exports: list[Path]
+) -> None:
+    first = onnx_model(model_dir, "int8", tmp_path / "cache")
+    assert first.read_bytes().startswith(b"int8 of float graph") and len(exports) == 2
+    assert onnx_model(model_dir, "int8", tmp_path / "cache") == first
+    assert onnx_model(model_dir, "float", tmp_path / "cache").name == "model-float.onnx"
+    assert len(exports) == 2  # the float export made for int8 is reused too
+    assert not list(first.parent.glob("*.partial"))
+
+
+def test_another_model_folder_gets_its_own_export(
+    model_dir: Path, tmp_path: Path, exports: list[Path]
+) -> None:
+    before = folder_hash(model_dir)
+    first = onnx_model(model_dir, "int8", tmp_path / "cache")
+    (model_dir / "config.json").write_text('{"hidden_size": 8}')
+    assert folder_hash(model_dir) != before
+    assert onnx_model(model_dir, "int8", tmp_path / "cache").parent != first.parent
+
+
+def test_a_damaged_export_is_made_again_with_a_clear_line(
+    model_dir: Path, tmp_path: Path, exports: list[Path], caplog: pytest.LogCaptureFixture
+) -> None:
+    path = onnx_model(model_dir, "int8", tmp_path / "cache")
+    path.write_bytes(b"truncat")
+    with caplog.at_level(logging.WARNING, logger="rag.onnx_export"):
+        again = onnx_model(model_dir, "int8", tmp_path / "cache")
+    assert again.read_bytes().startswith(b"int8 of float graph")
+    lines = [r.getMessage() for r in caplog.records]
+    assert len(lines) == 1 and "is damaged (checksum mismatch); exporting it again" in lines[0]
+
+
+def test_a_failed_export_says_how_to_go_on_without_it(
+    model_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(model_dir: Path, out: Path) -> None:
+        out.write_bytes(b"half")
+        raise ModelLoadError("Exporting failed: no space. Set COURSEBOT_INDEX__EMBEDDER=...")
+
+    monkeypatch.setattr(onnx_export, "_export_float", broken)
+    with pytest.raises(ModelLoadError, match="COURSEBOT_INDEX__EMBEDDER"):
+        onnx_model(model_dir, "float", tmp_path / "cache")
+    assert not list((tmp_path / "cache").rglob("*.onnx*"))  # nothing half-written is kept
