@@ -32,7 +32,8 @@ def _index() -> QuoteIndex:
 
 
 def _memory(tmp_path: Path, *answers: str) -> AnswerMemory:
-    config = ProvenanceConfig(answer_min_similarity=1.0)  # no paraphrase matches here
+    # No paraphrase matches here; the cited thresholds as these tests assume them.
+    config = ProvenanceConfig(answer_min_similarity=1.0, cited_min_shingles=6, cited_max_gap=3)
     memory = AnswerMemory(tmp_path / "coursebot.sqlite3", config, HashingEmbedder())
     for turn, text in enumerate(answers, start=1):
         assert memory.remember(turn, text)
@@ -115,6 +116,7 @@ def test_evidence_gives_the_marker_distance_for_tuning(tmp_path: Path) -> None:
     markers = index.foreign_markers(words(edited, markers=True))
     evidence = memory.evidence(edited, explained, None, items, markers)
     assert len(evidence.cited) == 1 and evidence.cited[0][1] == 4  # had really quite shifted
-    assert memory.match(edited, explained, None, items, markers) == []  # gap 3 by default
-    wider = AnswerMemory(memory.path, ProvenanceConfig(cited_max_gap=4, answer_min_similarity=1))
+    assert memory.match(edited, explained, None, items, markers) == []  # gap 3
+    config = memory.config.model_copy(update={"cited_max_gap": 4})
+    wider = AnswerMemory(memory.path, config)
     assert [m.method for m in wider.match(edited, explained, None, items, markers)] == ["cited"]
