@@ -8,6 +8,7 @@ import os
 import threading
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -63,20 +64,23 @@ def bundled_encoder_path() -> Path:
         ) from exc
 
 
-@functools.cache
-def load_encoder(path: Path | None = None) -> Encoder:
-    """Load a sentence-transformers folder on CPU, offline, once per process; thread-safe."""
+def load_sentence_model(folder: Path) -> Any:
+    """A sentence-transformers model from `folder`, on CPU, offline."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-    folder = path or bundled_encoder_path()
     if not folder.is_dir():
         raise SafetyModelError(f"Encoder folder {folder} does not exist: reinstall the package.")
     try:
         from sentence_transformers import SentenceTransformer
 
-        model = SentenceTransformer(str(folder), device="cpu")
+        return SentenceTransformer(str(folder), device="cpu")
     except Exception as exc:  # any loader failure means the same thing to the user
         raise SafetyModelError(f"Could not load the encoder from {folder}: {exc}") from exc
+
+
+def sentence_encoder(model: Any) -> Encoder:
+    """`model` (sentence-transformers) as an Encoder: L2-normalised float32 rows;
+    thread-safe."""
     lock = threading.Lock()
 
     def encode(texts: list[str]) -> np.ndarray:
@@ -87,3 +91,9 @@ def load_encoder(path: Path | None = None) -> Encoder:
         return np.asarray(vectors, dtype=np.float32)
 
     return encode
+
+
+@functools.cache
+def load_encoder(path: Path | None = None) -> Encoder:
+    """Load a sentence-transformers folder on CPU, offline, once per process; thread-safe."""
+    return sentence_encoder(load_sentence_model(path or bundled_encoder_path()))

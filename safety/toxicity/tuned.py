@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import functools
 import os
-import threading
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +17,12 @@ import numpy as np
 
 from safety.errors import SafetyModelError
 from safety.toxicity.dataset import DATA_DIR
-from safety.toxicity.encoder import Encoder, bundled_encoder_path
+from safety.toxicity.encoder import (
+    Encoder,
+    bundled_encoder_path,
+    load_sentence_model,
+    sentence_encoder,
+)
 
 TUNED_TOP = DATA_DIR / "harm_encoder_top.npz"
 """The fine-tuned top layers (`first_layer` and `layer.<k>.<parameter>` arrays)."""
@@ -78,25 +82,8 @@ def apply_top(encoder_layers: Any, path: Path) -> int:
 def load_tuned_encoder(path: Path = TUNED_TOP) -> Encoder:
     """The bundled sentence encoder with the tuned top layers applied, once per process;
     thread-safe. L2-normalised embeddings, like `safety.toxicity.encoder.load_encoder`."""
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-    folder = bundled_encoder_path()
-    try:
-        from sentence_transformers import SentenceTransformer
-
-        model = SentenceTransformer(str(folder), device="cpu")
-    except Exception as exc:  # any loader failure means the same thing to the user
-        raise SafetyModelError(f"Could not load the encoder from {folder}: {exc}") from exc
+    model = load_sentence_model(bundled_encoder_path())
     transformer: Any = model[0]
     apply_top(transformer.auto_model.encoder.layer, path)
     model.eval()
-    lock = threading.Lock()
-
-    def encode(texts: list[str]) -> np.ndarray:
-        with lock:
-            vectors = model.encode(
-                texts, batch_size=32, normalize_embeddings=True, convert_to_numpy=True
-            )
-        return np.asarray(vectors, dtype=np.float32)
-
-    return encode
+    return sentence_encoder(model)
