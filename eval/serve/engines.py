@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from eval.stress.bench import _free_port
+from eval.stress.bench import _free_port, stop_process
 
 ENGINE_START_TIMEOUT_S = 1200.0
 """vLLM's first start on 2 cores compiles the model: minutes."""
@@ -111,9 +111,4 @@ def scripted_engine(logs: Path, word_delay_s: float = 0.02) -> Iterator[str]:
             _wait_until_serving(engine, server, log)
             yield engine
         finally:
-            server.terminate()
-            try:
-                server.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
+            stop_process(server)

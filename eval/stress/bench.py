@@ -83,6 +83,16 @@ def _wait_for_http(url: str, timeout: float, server: subprocess.Popen[bytes] | N
     raise RuntimeError(f"the app did not answer at {url} within {timeout:.0f} s")
 
 
+def stop_process(server: subprocess.Popen[bytes], timeout_s: float = 20.0) -> None:
+    """Ask a child server to stop (SIGTERM); kill it after `timeout_s`."""
+    server.terminate()
+    try:
+        server.wait(timeout=timeout_s)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait()
+
+
 @contextmanager
 def served_app(
     data_dir: Path, log_path: Path, settings_env: dict[str, str] | None = None
@@ -107,11 +117,7 @@ def served_app(
             _wait_for_http(url, SERVER_START_TIMEOUT_S, server)
             yield url
         finally:
-            server.terminate()
-            try:
-                server.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                server.kill()
+            stop_process(server)
 
 
 def run(url: str, clients: int, questions: int) -> StressReport:
