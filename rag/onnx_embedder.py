@@ -97,6 +97,9 @@ class OnnxEmbedder:
                 options.intra_op_num_threads = threads
                 options.inter_op_num_threads = 1
                 options.log_severity_level = 3
+                # idle pool threads sleep instead of spinning: on cores shared with
+                # llama.cpp (or other processes) spinning threads take their time
+                options.add_session_config_entry("session.intra_op.allow_spinning", "0")
                 try:
                     session = ort.InferenceSession(
                         str(self._file), options, providers=["CPUExecutionProvider"]

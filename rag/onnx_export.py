@@ -15,6 +15,7 @@ import logging
 import os
 import shutil
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 from typing import Literal
 
@@ -96,25 +97,23 @@ def _export(model_dir: Path, folder: Path, precision: Precision) -> None:
     """Write `model-<precision>.onnx` and its checksum into `folder`, atomically per file
     (a process killed midway leaves only `.partial` files, redone next time)."""
     folder.mkdir(parents=True, exist_ok=True)
-    tag = f"{os.getpid()}.partial"
     float_path = folder / "model-float.onnx"
     if precision == "int8" or _cache_problem(float_path) is not None:
-        float_partial = folder / f"model-float.onnx.{tag}"
-        try:
-            _export_float(model_dir, float_partial)
-            _publish(float_partial, float_path)
-        finally:
-            float_partial.unlink(missing_ok=True)
+        _build(float_path, lambda out: _export_float(model_dir, out))
     if precision == "int8":
-        int8_path = folder / "model-int8.onnx"
-        int8_partial = folder / f"model-int8.onnx.{tag}"
-        try:
-            _quantize(float_path, int8_partial)
-            _publish(int8_partial, int8_path)
-        finally:
-            int8_partial.unlink(missing_ok=True)
+        _build(folder / "model-int8.onnx", lambda out: _quantize(float_path, out))
     with open(folder / "source.json", "w") as handle:
         json.dump({"model_dir": model_dir.name, "export_version": EXPORT_VERSION}, handle)
+
+
+def _build(target: Path, make: Callable[[Path], None]) -> None:
+    """`make` writes a `.partial` file, published as `target` when it is complete."""
+    partial = target.with_name(f"{target.name}.{os.getpid()}.partial")
+    try:
+        make(partial)
+        _publish(partial, target)
+    finally:
+        partial.unlink(missing_ok=True)
 
 
 def _publish(partial: Path, target: Path) -> None:
