@@ -17,7 +17,7 @@ from rag.embeddings import Embedder
 from rag.errors import CoursebotError
 from rag.index import IndexStore
 from rag.provenance.config import ProvenanceConfig
-from rag.provenance.memory import AnswerMatch, AnswerMemory, Evidence
+from rag.provenance.memory import MOSTLY_QUOTED, AnswerMatch, AnswerMemory, Evidence
 from rag.provenance.quotes import QuoteIndex, QuoteSpan
 from rag.provenance.reference import reference_vectors
 from rag.provenance.report import (
@@ -210,7 +210,7 @@ class ProvenanceChecker:
     def _echo_note(self, items: list[Word], explained: list[bool] | None) -> str:
         """A note for an instructor when the text repeats a passage coursebot also gave as
         an answer but nothing tells the two apart (turn id and date only)."""
-        if self.memory is None or not explained or sum(explained) < 0.8 * len(explained):
+        if self.memory is None or not explained or sum(explained) < MOSTLY_QUOTED * len(explained):
             return ""  # only a text that is (nearly all) the documents' own words
         echoes = self.memory.echoes(items, explained)
         if not echoes:

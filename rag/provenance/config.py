@@ -22,27 +22,27 @@ class ProvenanceConfig(BaseModel):
     quote_min_words: int = Field(8, ge=2, description="Shortest stretch reported as a quote.")
     quote_max_gap: int = Field(3, ge=0, description="Edited words bridged inside a quote.")
     answer_min_shingles: int = Field(
-        3, ge=1, description="Shingles not in the documents that an exact answer match needs."
+        10, ge=1, description="Shingles not in the documents that an exact answer match needs."
     )
     cited_min_shingles: int = Field(
-        6,
+        2,
         ge=1,
         description="Shingles of a remembered answer (words of the documents included) that "
         "a text carrying a citation marker the documents lack there must reproduce to match "
         "it as a cited quote; with fewer, or without the marker, it is only noted.",
     )
     cited_max_gap: int = Field(
-        3,
+        8,
         ge=0,
         le=20,
         description="Words (edited ones, say) allowed between such a marker and the words "
         "of the answer it stands by.",
     )
     answer_min_similarity: float = Field(
-        0.80, ge=0.0, le=1.0, description="Cosine to a remembered answer for a paraphrase match."
+        0.85, ge=0.0, le=1.0, description="Cosine to a remembered answer for a paraphrase match."
     )
     answer_margin: float = Field(
-        0.02,
+        0.0,
         ge=0.0,
         le=1.0,
         description="How much closer to the answer than to any document passage a paraphrase "

@@ -57,6 +57,8 @@ MIGRATIONS: list[Migration] = [
 ]
 
 
+MOSTLY_QUOTED = 0.8
+"""A text (or window) whose shingles are this much the documents' is a verbatim quote."""
 MAX_MARKER_DISTANCE = 20
 """The farthest a marker is looked for from the matched words, for tuning."""
 
@@ -212,7 +214,7 @@ class AnswerMemory:
             ):
                 found.append(self._result(loaded, row, "cited", mask, items, shingles=distinct))
         if not found:
-            found.extend(self._paraphrase(loaded, items, text, reference))
+            found.extend(self._paraphrase(loaded, items, text, reference, explained))
         found.sort(key=lambda m: (-m.words, -(m.similarity or 0.0)))
         return found
 
@@ -252,10 +254,14 @@ class AnswerMemory:
         )
         if self.embedder is None or len(items) < self.config.embed_min_words:
             return result
-        sims, ceiling, _ = self._similarities(loaded, items, text, reference)
+        sims, ceiling, windows = self._similarities(loaded, items, text, reference)
         rows = sims.argmax(axis=1)
         margins = sims[np.arange(len(rows)), rows] - ceiling
-        w = int(margins.argmax())
+        size = self.config.shingle_words
+        open_windows = [w for w, span in enumerate(windows) if not _quoted(span, explained, size)]
+        if not open_windows:
+            return result
+        w = max(open_windows, key=lambda i: float(margins[i]))
         result.similarity = float(sims[w, rows[w]])
         result.margin = float(margins[w])
         result.similarity_turn_id = loaded.turn_ids[int(rows[w])]
@@ -326,6 +332,7 @@ class AnswerMemory:
         items: list[Word],
         text: str,
         reference: npt.NDArray[np.float32] | None,
+        explained: Sequence[bool] | None = None,
     ) -> list[AnswerMatch]:
         config = self.config
         if self.embedder is None or len(items) < config.embed_min_words:
@@ -334,6 +341,8 @@ class AnswerMemory:
         best_rows = sims.argmax(axis=1)
         out: dict[int, AnswerMatch] = {}
         for w, row in enumerate(best_rows.tolist()):
+            if _quoted(windows[w], explained, config.shingle_words):
+                continue
             similarity = float(sims[w, row])
             if similarity < config.answer_min_similarity:
                 continue
@@ -424,6 +433,16 @@ class AnswerMemory:
             with self._lock:
                 self._conn.close()
             self._conn = None
+
+
+def _quoted(window: tuple[int, int], explained: Sequence[bool] | None, size: int = 4) -> bool:
+    """Are the window's shingles mostly the documents' own (`MOSTLY_QUOTED`)? A verbatim
+    quote is as close to an answer that quoted the same sentences as to itself, so
+    similarity says nothing about it; a paraphrase changes the words."""
+    if not explained:
+        return False
+    inside = explained[window[0] : max(window[0] + 1, window[1] - size + 1)]
+    return bool(inside) and sum(inside) >= MOSTLY_QUOTED * len(inside)
 
 
 def _marker_distance(

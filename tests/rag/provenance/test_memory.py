@@ -97,3 +97,14 @@ def test_clear_forgets_every_answer(tmp_path: Path) -> None:
     memory.remember(1, ANSWER)
     assert memory.match(ANSWER)
     assert memory.clear() == 1 and memory.count() == 0 and memory.match(ANSWER) == []
+
+
+def test_a_verbatim_quote_gets_no_similarity_match(tmp_path: Path) -> None:
+    memory = _memory(tmp_path, answer_min_shingles=1000, answer_min_similarity=0.5)
+    memory.remember(5, ANSWER)
+    shingle_count = len(ANSWER.split()) - 3
+    assert memory.match(ANSWER, explained=[True] * shingle_count) == []
+    assert memory.evidence(ANSWER, explained=[True] * shingle_count).similarity is None
+    assert [m.method for m in memory.match(ANSWER, explained=[False] * shingle_count)] == [
+        "similar"
+    ]
