@@ -106,7 +106,10 @@ def verdict_line(
         best = answer.matches[0]
         how = f" (similarity {best.similarity:.2f})" if best.similarity is not None else ""
         if best.method == "cited":
-            how = " (its words with coursebot's citation marker)"
+            how = (
+                " (the course's words with coursebot's citation marker; a person who quotes"
+                " the same passage and cites it as [1] would look the same)"
+            )
         body += f"; matches answer #{best.turn_id} of {best.date}{how}"
     elif answer.available:
         body += "; matches no remembered answer"
