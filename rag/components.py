@@ -144,6 +144,9 @@ def make_llama_cpp_generator(settings: Settings) -> LlamaCppGenerator:
             n_threads_batch=settings.llm.n_threads_batch,
             seed=settings.llm.seed,
             extra_buffers=settings.llm.extra_buffers,
+            top_k=settings.llm.decoding_top_k,
+            min_p=settings.llm.decoding_min_p,
+            repeat_penalty=settings.llm.decoding_repetition_penalty,
             name=source.name if path == source else f"{source.name} (as {settings.llm.requantize})",
         )
 

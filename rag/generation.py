@@ -184,6 +184,9 @@ class LlamaCppGenerator:
         seed: int = 0,
         extra_buffers: bool = False,
         name: str | None = None,
+        top_k: int = 40,
+        min_p: float = 0.05,
+        repeat_penalty: float = 1.1,
     ) -> None:
         import llama_cpp
         from llama_cpp.llama_chat_format import Jinja2ChatFormatter
@@ -202,6 +205,7 @@ class LlamaCppGenerator:
         self.name = name or model_path.name
         self.n_ctx = n_ctx
         self.seed = seed
+        self.top_k, self.min_p, self.repeat_penalty = top_k, min_p, repeat_penalty
         self.n_vocab = int(self._llm.n_vocab())
         template = self._llm.metadata.get("tokenizer.chat_template")
         if not template:
@@ -286,9 +290,9 @@ class LlamaCppGenerator:
                     prompt,
                     temp=temperature,
                     top_p=top_p,
-                    top_k=40,
-                    min_p=0.05,
-                    repeat_penalty=1.1,
+                    top_k=self.top_k,
+                    min_p=self.min_p,
+                    repeat_penalty=self.repeat_penalty,
                     logits_processor=processors,
                     reset=True,
                 )

@@ -90,19 +90,19 @@ class LlmSettings(Group):
         "('CPU Generator does not use offset'), which 32 concurrent answers caused here.",
     )
     decoding_top_k: int = Field(
-        40, ge=0, description="vLLM: sample among the k likeliest tokens (0 = all)."
+        40, ge=0, description="Sample among the k likeliest tokens (0 = all), on every backend."
     )
     decoding_min_p: float = Field(
         0.05,
         ge=0.0,
         le=1.0,
-        description="vLLM: drop tokens under this share of the likeliest one's probability.",
+        description="Drop tokens under this share of the likeliest one's probability.",
     )
     decoding_repetition_penalty: float = Field(
         1.1,
         gt=0.0,
-        description="vLLM: penalty on tokens already in the text (small models repeat "
-        "themselves without it). The three match what the in-process backend uses.",
+        description="Penalty on tokens already in the text (small models repeat "
+        "themselves without it). llama.cpp in process and vLLM read the same three.",
     )
     retries: int = Field(
         1,
