@@ -32,14 +32,14 @@ class ProvenanceConfig(BaseModel):
         "it as a cited quote; with fewer, or without the marker, it is only noted.",
     )
     cited_max_gap: int = Field(
-        8,
+        12,
         ge=0,
         le=20,
         description="Words (edited ones, say) allowed between such a marker and the words "
         "of the answer it stands by.",
     )
     answer_min_similarity: float = Field(
-        0.85, ge=0.0, le=1.0, description="Cosine to a remembered answer for a paraphrase match."
+        0.80, ge=0.0, le=1.0, description="Cosine to a remembered answer for a paraphrase match."
     )
     answer_margin: float = Field(
         0.0,
