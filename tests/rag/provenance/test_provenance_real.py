@@ -64,10 +64,13 @@ def test_a_shown_answer_is_recognised_with_its_turn(shown, checker) -> None:  # 
         assert report.quoted.share > 0 and report.quoted.spans[0].section
         assert report.from_coursebot is True, report.verdict
         assert report.verdict.startswith("coursebot answer:")
-        assert f"#{answer.turn_id} of " in report.verdict
-        assert report.answer.matches[0].turn_id == answer.turn_id
+        # The session's assistant is shared: another test may have been given the same
+        # answer to the same question earlier, and either turn is a true match.
+        matched = {m.turn_id: m for m in report.answer.matches}
+        assert answer.turn_id in matched, report.answer.matches
+        assert f"#{report.answer.matches[0].turn_id} of " in report.verdict
         if answer.extractive:
-            assert report.answer.matches[0].method == "cited"
+            assert matched[answer.turn_id].method == "cited"
 
 
 def test_the_quote_without_coursebots_marker_is_only_noted(shown, checker) -> None:  # type: ignore[no-untyped-def]
@@ -76,8 +79,12 @@ def test_the_quote_without_coursebots_marker_is_only_noted(shown, checker) -> No
     report = checker.report(text)
     assert report.from_coursebot is False and report.answer.matches == [], report.verdict
     assert report.verdict.startswith("quoted from the course documents")
-    note = f"coursebot gave this same passage as answer #{quote.turn_id} of "
-    assert any(n.startswith(note) for n in report.notes), report.notes
+    notes = [n for n in report.notes if n.startswith("coursebot gave this same passage")]
+    assert len(notes) == 1, report.notes
+    named = re.match(r"coursebot gave this same passage as answer #(\d+) of ", notes[0])
+    assert named is not None, notes[0]
+    # An earlier test of the shared session may have been given the same answer first.
+    assert int(named.group(1)) == quote.turn_id or "other answer" in notes[0], notes[0]
     assert quote.question not in " ".join(report.notes)
 
 
