@@ -191,3 +191,41 @@ def test_the_scripted_arms_engine_streams_through_the_openai_backend(tmp_path: P
         generator.close()
     assert text.startswith("Data drift is a gradual change") and len(text.split()) == 12
     assert stream.result.finish_reason == "length" and stream.result.completion_tokens == 12
+
+
+class _FinishedBetweenPolls:
+    """A job whose updates and completion all arrived before the user first looked, as
+    when a busy client reads its event stream in one burst."""
+
+    def __init__(self) -> None:
+        self.updates = [
+            ([], "", [], {}, "You are number 3 in line; your answer starts when a slot frees up."),
+            ([], "", [], {}, "Quoting the course…"),
+        ]
+
+    def done(self) -> bool:
+        return True
+
+    def outputs(self) -> list[tuple[object, ...]]:
+        return self.updates
+
+    def result(self, timeout: float) -> tuple[object, object, str]:
+        return [], "", "Answered in 1.0 s"
+
+    def cancel(self) -> None:
+        raise AssertionError("a finished job is not cancelled")
+
+
+class _Client:
+    def submit(self, *args: object, **kwargs: object) -> _FinishedBetweenPolls:
+        return _FinishedBetweenPolls()
+
+
+def test_updates_that_arrive_with_the_end_of_the_job_are_still_seen() -> None:
+    from eval.serve.users import Request, ask_streamed
+
+    request = Request(user=0, question="What is data drift?", sent_s=0.0)
+    ask_streamed(_Client(), request.question, request, deadline_s=5.0)
+    assert request.ok and request.error is None
+    assert request.waited_in_line
+    assert request.first_text_s is not None and request.first_text_s <= request.final_s  # type: ignore[operator]

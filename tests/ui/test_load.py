@@ -297,8 +297,5 @@ def test_more_users_than_gradios_default_workers_all_reach_the_line_and_are_answ
     requests, _ = done[0]
     assert [r.error for r in requests if not r.ok] == []
     assert len(requests) == users
-    # The line's own count above is the guarantee; a client can miss an intermediate
-    # status update under load (46 of 48 saw their place in one CI run), so only require
-    # that the place reached the clients at all.
-    assert sum(r.waited_in_line for r in requests) > 0
+    assert sum(r.waited_in_line for r in requests) == users - 1  # all but the first
     assert sum(1 for _ in bot.turn_log.turns()) == users
