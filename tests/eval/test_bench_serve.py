@@ -198,7 +198,7 @@ class _FinishedBetweenPolls:
     when a busy client reads its event stream in one burst."""
 
     def __init__(self) -> None:
-        self.updates = [
+        self.updates: list[tuple[object, ...]] = [
             ([], "", [], {}, "You are number 3 in line; your answer starts when a slot frees up."),
             ([], "", [], {}, "Quoting the course…"),
         ]
