@@ -65,6 +65,11 @@ class ArmRouter(Generic[Target]):
                 self._targets[arm] = self.build(arm_settings(self.settings, arm))
             return arm, self._targets[arm]
 
+    def built(self) -> list[Target]:
+        """The arms' own targets built so far (not the control), for their owner to close."""
+        with self._lock:
+            return list(self._targets.values())
+
     def close(self) -> None:
         """Close the assignment log (the arms' own targets are closed by their owner)."""
         with self._lock:

@@ -255,7 +255,14 @@ class Assistant:
 
     def close(self) -> None:
         """Stop background priming, close the databases (turn log, answer memory, A/B
-        assignments) and a remote backend's HTTP connections; for shutdown."""
+        assignments) and a remote backend's HTTP connections, the A/B arms' own included;
+        for shutdown."""
+        for child in self.arms.built():
+            child.knowledge.close()
+            if child.generator is not self.generator and isinstance(
+                child.generator, OpenAICompatGenerator
+            ):
+                child.generator.close()
         self.knowledge.close()
         self.arms.close()
         if self.answer_memory is not None:

@@ -386,7 +386,7 @@ def assistant_on(
         "safety": {"enabled": False},
         "answer": {"grounding": "off"},
     }
-    bot = Assistant(load_settings(**base), HashingEmbedder(), generator)
+    bot = Assistant(load_settings(**{**base, **overrides}), HashingEmbedder(), generator)
     bot.open_index()
     return bot
 
@@ -441,3 +441,21 @@ def test_closing_the_assistant_closes_the_backends_connections(
     bot.close()
     with pytest.raises(RuntimeError, match="closed"):
         answer(generator)
+
+
+def test_closing_the_assistant_closes_an_ab_arms_own_backend(
+    tmp_path: Path, engine: FakeEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    arms_generator = remote(tmp_path / "arm", [engine.url])
+    monkeypatch.setattr("rag.assistant.make_generator", lambda settings: arms_generator)
+    experiment = {
+        "enabled": True,
+        "arms": {"control": {}, "treatment": {"llm": {"answer_timeout_s": 99}}},
+        "traffic": {"control": 0.0, "treatment": 1.0},
+    }
+    bot = assistant_on(tmp_path, remote(tmp_path, [engine.url]), ab=experiment)
+    bot.ask("What is data drift?", session_id="student-1")
+    assert bot.arms.built() and bot.arms.built()[0].generator is arms_generator
+    bot.close()
+    with pytest.raises(RuntimeError, match="closed"):
+        answer(arms_generator)
