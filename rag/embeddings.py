@@ -20,11 +20,10 @@ from typing import Protocol
 import numpy as np
 import numpy.typing as npt
 
+from rag.embed_queue import EmbeddingQueue, EmbeddingStats, Vectors
 from rag.errors import ModelLoadError
 
 log = logging.getLogger(__name__)
-
-Vectors = npt.NDArray[np.float32]
 
 
 class Embedder(Protocol):
@@ -161,7 +160,8 @@ class CachedEmbedder:
 
     The grounding check scores every answer against the sentences of the retrieved
     passages, and the input guard and retrieval both embed the question; over a course
-    knowledge base the same texts come back again and again.
+    knowledge base the same texts come back again and again. What is missing is embedded
+    through an `EmbeddingQueue`, batched with the other threads' calls.
     """
 
     def __init__(self, inner: Embedder, max_entries: int = 50_000) -> None:
@@ -171,6 +171,12 @@ class CachedEmbedder:
         self.max_entries = max_entries
         self._cache: dict[str, npt.NDArray[np.float32]] = {}
         self._lock = threading.Lock()
+        self._queue = EmbeddingQueue(inner.embed, inner.dim)
+
+    @property
+    def stats(self) -> EmbeddingStats:
+        """What the model did for this cache so far (calls, batches, seconds waited)."""
+        return self._queue.stats
 
     def embed(self, texts: Sequence[str]) -> Vectors:
         # The lock guards the dict only: other turns' cache hits need not wait while the
@@ -179,7 +185,7 @@ class CachedEmbedder:
             known = {t: self._cache[t] for t in dict.fromkeys(texts) if t in self._cache}
         missing = [t for t in dict.fromkeys(texts) if t not in known]
         if missing:
-            fresh = dict(zip(missing, self.inner.embed(missing), strict=True))
+            fresh = dict(zip(missing, self._queue.embed(missing), strict=True))
             with self._lock:
                 if len(self._cache) + len(fresh) > self.max_entries:
                     self._cache.clear()
