@@ -11,25 +11,40 @@ cost of a sleep per word instead of a generation. It answers `/v1/models`,
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 from collections.abc import AsyncIterator
 
 import click
 
-ANSWER = (
-    "Data drift is a gradual change in the distribution of the inputs a model sees in "
-    "production. It degrades performance because the model learned a different "
-    "distribution. Monitoring compares recent inputs with the training data and raises an "
-    "alert when they differ. "
-) * 4
-"""What every request gets (cut at `max_tokens` words): course-like prose, so the guards
-and the grounding check do their usual work on it."""
+SENTENCES = (
+    "Data drift is a gradual change in the distribution of the inputs a model sees over {n} "
+    "days in production.",
+    "It degrades performance because the model learned a different distribution from the "
+    "{n} training examples.",
+    "Monitoring compares the last {n} inputs with the training data and raises an alert when "
+    "they differ.",
+    "Concept drift changes the relation between inputs and labels, so {n} relabelled cases "
+    "may be needed.",
+    "A team usually retrains the model after {n} weeks, or sooner when the alert fires.",
+    "Checking data quality on {n} sampled rows catches missing values before they reach the model.",
+)
+"""What requests get: course-like prose, so the guards and the grounding check do their
+usual work on it. `{n}` is the request's number, so no two answers share a sentence (a
+real model's do not either, and the app's embedding cache would otherwise hide the cost
+of screening and grounding them)."""
 PROMPT_TOKENS = 500
 
 
-def chunks(max_tokens: int, delay_s: float) -> AsyncIterator[str]:
-    """The server-sent events of one streamed answer."""
-    words = ANSWER.split()[: max(1, max_tokens)]
+def answer(number: int) -> str:
+    """The answer to request `number`: the sentences in turn, each naming the number."""
+    repeated = SENTENCES * 4
+    return " ".join(s.format(n=len(repeated) * number + k + 1) for k, s in enumerate(repeated))
+
+
+def chunks(max_tokens: int, delay_s: float, number: int = 0) -> AsyncIterator[str]:
+    """The server-sent events of one streamed answer to request `number`."""
+    words = answer(number).split()[: max(1, max_tokens)]
 
     async def stream() -> AsyncIterator[str]:
         for i, word in enumerate(words):
@@ -56,11 +71,12 @@ def app(delay_s: float) -> object:
     async def models(request: Request) -> JSONResponse:
         return JSONResponse({"data": [{"id": "scripted"}]})
 
+    served = itertools.count()
+
     async def chat(request: Request) -> StreamingResponse:
         body = await request.json()
-        return StreamingResponse(
-            chunks(int(body.get("max_tokens", 200)), delay_s), media_type="text/event-stream"
-        )
+        events = chunks(int(body.get("max_tokens", 200)), delay_s, next(served))
+        return StreamingResponse(events, media_type="text/event-stream")
 
     async def tokenize(request: Request) -> JSONResponse:
         body = await request.json()
