@@ -108,6 +108,7 @@ class Assistant:
             generator.count_tokens,
             prompt_passages=answer.prompt_passages,
             budget_tokens=answer.prompt_budget_tokens,
+            wording=wording,
         )
         self.quote_step = QuoteStep(
             self.grounding,

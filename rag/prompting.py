@@ -14,11 +14,18 @@ from rag.answer import Passage
 from rag.errors import InvalidQuestion
 from rag.generation import Message
 
-SYSTEM_PROMPT = (
-    "You answer questions about a course using only the numbered course passages given. "
-    "Answer in two to four short sentences. Use the passages' own words where you can. "
-    "If the passages do not contain the answer, say: The course documents do not cover this."
-)
+GENERIC_NAME = "the indexed documents"
+
+
+def system_prompt(name: str = GENERIC_NAME, decline: str | None = None) -> str:
+    """The instructions, naming the knowledge base as the messages do (`Wording.name`,
+    `Wording.not_covered`), so an instructor's documents are never called "a course"."""
+    decline = decline or f"This is not covered in {name}."
+    return (
+        f"You answer questions about {name} using only the numbered passages given. "
+        "Answer in two to four short sentences. Use the passages' own words where you can. "
+        f"If the passages do not contain the answer, say: {decline}"
+    )
 
 
 class PromptPlan(BaseModel):
@@ -41,8 +48,10 @@ def build_prompt(
     passages: Sequence[Passage],
     count_tokens: Callable[[str], int],
     budget_tokens: int,
+    system: str | None = None,
 ) -> PromptPlan:
-    """Fit the system prompt, the question and as many passages as the budget allows.
+    """Fit the system prompt (default: `system_prompt()`), the question and as many
+    passages as the budget allows.
 
     Raises:
         InvalidQuestion: the question alone does not fit in the budget.
@@ -50,9 +59,10 @@ def build_prompt(
 
     def user_message(blocks: list[str]) -> str:
         context = "\n\n".join(blocks) if blocks else "(no passages)"
-        return f"Course passages:\n\n{context}\n\nQuestion: {question}"
+        return f"Passages:\n\n{context}\n\nQuestion: {question}"
 
-    fixed = count_tokens(SYSTEM_PROMPT) + count_tokens(user_message([])) + 16
+    system = system or system_prompt()
+    fixed = count_tokens(system) + count_tokens(user_message([])) + 16
     if fixed > budget_tokens:
         raise InvalidQuestion(
             f"The question is too long for the model: it needs {fixed} tokens with the "
@@ -72,7 +82,7 @@ def build_prompt(
         kept.append(passage)
         used += cost
     messages: list[Message] = [
-        {"role": "system", "content": SYSTEM_PROMPT},
+        {"role": "system", "content": system},
         {"role": "user", "content": user_message(blocks)},
     ]
     return PromptPlan(

@@ -7,9 +7,9 @@ from collections.abc import Callable, Sequence
 from pathlib import PurePath
 
 from rag.answer import Answer
+from rag.prompting import GENERIC_NAME, system_prompt
 from safety.verdict import Verdict
 
-GENERIC_NAME = "the indexed documents"
 INTERRUPTED = "The answer was interrupted before it was finished."
 
 _KIND_ASKED = {
@@ -51,6 +51,11 @@ class Wording:
     @property
     def not_covered(self) -> str:
         return f"This is not covered in {self.name}."
+
+    @property
+    def system_prompt(self) -> str:
+        """The model's instructions, naming the knowledge base and this decline sentence."""
+        return system_prompt(self.name, self.not_covered)
 
     @property
     def weak_retrieval(self) -> str:
