@@ -12,6 +12,8 @@ from rag.pipeline.messages import Wording, abstain
 from rag.pipeline.turn import Turn, timed
 from rag.question_parts import premises, split_parts
 from rag.question_type import classify
+from rag.relation import stated_the_other_way
+from rag.text import split_sentences
 
 Vocabulary = Callable[[], Collection[str]]
 _QUANTITY = re.compile(r"(?<![\w.])(\d+(?:[.,]\d+)*)\s*-?\s*([A-Za-z%]+)")
@@ -96,7 +98,8 @@ class AbstentionStep:
 
     def unsupported_premise(self, question: str, passages: Sequence[Passage]) -> str | None:
         """The first statement the question takes for granted that no passage supports
-        (scored as a generated sentence would be), or None."""
+        (scored as a generated sentence would be, its quantities as written, and its
+        cause and effect not the other way round, `rag.relation`), or None."""
         if not self.grounding.tuning.premise_check:
             return None
         stated = premises(question)
@@ -104,10 +107,13 @@ class AbstentionStep:
             return None
         support = self.grounding.support_matrix(stated, passages)
         held = set().union(*(quantities(f"{p.section} {p.text}") for p in passages))
+        sentences = [s for p in passages for s in split_sentences(p.text)]
         for premise, row in zip(stated, support, strict=True):
             if float(row.max(initial=0.0)) < self.grounding.threshold:
                 return premise
             if not quantities(premise) <= held:
+                return premise
+            if stated_the_other_way(premise, sentences):
                 return premise
         return None
 
