@@ -22,7 +22,7 @@ from pydantic import BaseModel, Field
 from rag.answer import Citation, Passage, SentenceCheck
 from rag.embeddings import Embedder
 from rag.keyword import terms
-from rag.question_type import classify, mentions
+from rag.question_type import classify, gives_form, mentions
 from rag.setting_groups import GroundingTuning
 from rag.text import numbers, quoted_spans, split_sentences, strip_citation_marks, without_quotes
 
@@ -288,7 +288,9 @@ class GroundingChecker:
         question, the rest from the share of the question's terms it holds, plus
         `named_bonus` when it (or the line just before it, a signature such as
         "list.append(x)") names everything the question names ("json.loads()", not
-        "json.load()", which embeddings hardly tell apart)."""
+        "json.load()", which embeddings hardly tell apart), plus `form_bonus` when it has
+        the form of the kind of answer asked for (`gives_form`: a reason for a why-question,
+        a means for a how-question)."""
         candidates: list[tuple[int, str]] = []
         context: list[str] = []
         for j, passage in enumerate(passages):
@@ -301,7 +303,8 @@ class GroundingChecker:
         similarity = vectors[1:] @ vectors[0]
         question_terms = set(terms(question))
         weight = self.tuning.quote_similarity_weight
-        names = classify(question).entities
+        asked = classify(question)
+        names = asked.entities
         before: dict[tuple[int, str], str] = {}
         if names:
             for j, passage in enumerate(passages):
@@ -316,6 +319,8 @@ class GroundingChecker:
             near = f"{before.get((j, sentence), '')}\n{sentence}"
             if names and all(mentions(name, [near]) for name in names):
                 score += self.tuning.named_bonus
+            if self.tuning.form_bonus and gives_form(asked.kind, sentence):
+                score += self.tuning.form_bonus
             scored.append(Candidate(passage=j, sentence=sentence, score=score))
         return scored
 

@@ -262,3 +262,27 @@ def mentions(entity: str, texts: Sequence[str]) -> bool:
     """True when any of `texts` names `entity`."""
     pattern = _entity_pattern(entity)
     return any(pattern.search(text) for text in texts)
+
+
+_REASON_GIVEN = re.compile(
+    r"\b(?:because|since|due\s+to|owing\s+to|so\s+that|in\s+order\s+to|as\s+a\s+result|"
+    r"therefore|thus|hence|reasons?|caus(?:e|es|ed|ing)|leads?\s+to|results?\s+in|"
+    r"ensur(?:e|es|ing)|prevent(?:s|ing)?|avoid(?:s|ing)?)\b",
+    re.I,
+)
+_METHOD_GIVEN = re.compile(
+    r"\b(?:by\s+\w+ing|using|through|via|by\s+means\s+of|with\s+the\s+help\s+of)\b", re.I
+)
+
+
+def gives_form(kind: AnswerKind, sentence: str) -> bool | None:
+    """Whether `sentence` has the surface form of the answer to a question of `kind`: a
+    reason ("because", "due to", "leads to") for a why-question, a means ("by ...ing",
+    "using", "through") for a how-question; None for other kinds. Numbers, dates and
+    names are left to `rag.evidence`: preferring any sentence with a figure lets
+    questions the documents do not answer through. Read from English wording alone."""
+    if kind == "reason":
+        return bool(_REASON_GIVEN.search(sentence))
+    if kind == "procedure":
+        return bool(_METHOD_GIVEN.search(sentence))
+    return None

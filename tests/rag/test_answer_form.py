@@ -1,0 +1,48 @@
+"""Preferring the sentence that has the form of the answer asked for (`form_bonus`)."""
+
+from __future__ import annotations
+
+from rag.answer import Passage
+from rag.grounding import DEFAULT_TUNING, GroundingChecker
+from rag.question_type import classify, gives_form
+from tests.rag.test_quote_bonus import ChosenSimilarity
+
+OPENING = "Much of this labour stays out of sight in descriptions of finished models."
+REASON = "It is called hidden because papers rarely mention the people who label data."
+
+
+def _passage(chunk_id: str, text: str) -> Passage:
+    return Passage(
+        chunk_id=chunk_id,
+        source="notes.md",
+        section="Data Work",
+        text=text,
+        start=0,
+        end=1,
+        dense_score=0.6,
+    )
+
+
+def test_the_form_is_read_from_the_kind_of_question() -> None:
+    assert classify("Why is data labour called invisible?").kind == "reason"
+    assert gives_form("reason", REASON) and not gives_form("reason", OPENING)
+    assert gives_form("procedure", "The model is served using a REST endpoint.")
+    assert not gives_form("procedure", "The model is served on Mondays.")
+    assert gives_form("number", "It has 12 layers.") is None, "numbers are rag.evidence's"
+    assert gives_form("definition", REASON) is None
+
+
+def test_a_why_question_quotes_the_sentence_that_gives_a_reason() -> None:
+    # The opening is a little closer to the question by embedding, in the first-ranked
+    # passage; the reason, in the second, wins by the form bonus alone.
+    similarity = {OPENING: 0.62, REASON: 0.6}
+    passages = [_passage("opening", OPENING), _passage("reason", REASON)]
+    question = "Why is the work kept out of view?"
+    with_bonus = GroundingChecker(ChosenSimilarity(similarity), 0.5)
+    quoted = with_bonus.extract(question, passages, 0.1)
+    assert quoted is not None and quoted.citations[0].chunk_id == "reason"
+    plain = DEFAULT_TUNING.model_copy(update={"form_bonus": 0.0})
+    quoted = GroundingChecker(ChosenSimilarity(similarity), 0.5, plain).extract(
+        question, passages, 0.1
+    )
+    assert quoted is not None and quoted.citations[0].chunk_id == "opening"
