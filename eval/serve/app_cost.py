@@ -70,6 +70,7 @@ def measure(
         "embed_requests_per_answer": stats.requests / n,
         "texts_per_answer": stats.texts / n,
         "model_s_per_answer": stats.model_s / n,
+        "model_cpu_s_per_answer": stats.model_cpu_s / n,
         "wait_s_per_answer": stats.wait_s / n,
         "load_1min": os.getloadavg()[0],
     }

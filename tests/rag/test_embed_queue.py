@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import pytest
 
-from rag.embed_queue import EmbeddingQueue, Vectors
+from rag.embed_queue import EmbeddingQueue, Vectors, similar_lengths
 from rag.embeddings import CachedEmbedder, HashingEmbedder
 
 
@@ -145,3 +145,22 @@ def test_cached_embedder_counts_what_the_model_did() -> None:
     stats = cached.stats
     assert (stats.requests, stats.batches, stats.texts) == (1, 1, 2)
     assert stats.minus(stats).requests == 0
+
+
+def test_texts_of_similar_length_share_a_model_call_and_a_long_one_goes_alone() -> None:
+    short = [f"sentence {i} of a draft." for i in range(20)]
+    answer = "A whole answer of many words. " * 20
+    assert similar_lengths(sorted([*short, answer], key=len)) == [short, [answer]]
+    assert similar_lengths([]) == []
+
+
+def test_a_mixed_batch_is_embedded_by_length_and_each_caller_gets_its_rows() -> None:
+    model = _Recording()
+    model.gate.set()
+    queue = EmbeddingQueue(model.embed, model.dim)
+    long = "word " * 100
+    vectors = queue.embed([long, "short one", "short two"])
+    assert model.batches == [["short one", "short two"], [long]]
+    np.testing.assert_allclose(
+        vectors, HashingEmbedder(dim=32).embed([long, "short one", "short two"])
+    )
