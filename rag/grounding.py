@@ -22,7 +22,7 @@ from pydantic import BaseModel, Field
 from rag.answer import Citation, Passage, SentenceCheck
 from rag.embeddings import Embedder
 from rag.keyword import terms
-from rag.question_type import classify, gives_form, mentions
+from rag.question_type import classify, gives_form, is_signature, mentions
 from rag.setting_groups import GroundingTuning
 from rag.text import numbers, quoted_spans, split_sentences, strip_citation_marks, without_quotes
 
@@ -290,11 +290,14 @@ class GroundingChecker:
         "list.append(x)") names everything the question names ("json.loads()", not
         "json.load()", which embeddings hardly tell apart), plus `form_bonus` when it has
         the form of the kind of answer asked for (`gives_form`: a reason for a why-question,
-        a means for a how-question)."""
+        a means for a how-question). A bare signature line is no candidate
+        (`skip_signatures`): the sentence after it, which it lends its name to, is."""
         candidates: list[tuple[int, str]] = []
         context: list[str] = []
         for j, passage in enumerate(passages):
             for sentence, embedded in quote_candidates(passage.section, passage.text):
+                if self.tuning.skip_signatures and is_signature(sentence):
+                    continue
                 candidates.append((j, sentence))
                 context.append(embedded)
         if not candidates:

@@ -286,3 +286,16 @@ def gives_form(kind: AnswerKind, sentence: str) -> bool | None:
     if kind == "procedure":
         return bool(_METHOD_GIVEN.search(sentence))
     return None
+
+
+_SIGNATURE = re.compile(
+    r"^\s*(?:class\s+|async\s+|def\s+)?[A-Za-z_][\w.]*\((?:[^()]|\([^()]*\))*\)"
+    r"\s*(?:->\s*\S+)?\s*$"
+)
+
+
+def is_signature(line: str) -> bool:
+    """A line that is only a call signature ("random.choices(population, weights=None,
+    *, cum_weights=None, k=1)"): it names a function, and the line after it says what the
+    function does."""
+    return bool(_SIGNATURE.match(line))

@@ -294,6 +294,11 @@ class GroundingTuning(Group):
         "key fact, course 30/36 at 0 and 0.05, 32/36 at 0.1-0.2; KB2 14/22 and the parts "
         "set 5/9 throughout; no evidence decision changed; the middle was taken.",
     )
+    skip_signatures: bool = Field(
+        True,
+        description="A line that is only a call signature is never quoted; the sentence "
+        "after it (which the signature's name counts for, see named_bonus) is.",
+    )
     redundant_overlap: float = Field(
         0.75,
         ge=0.0,

@@ -46,3 +46,24 @@ def test_a_why_question_quotes_the_sentence_that_gives_a_reason() -> None:
         question, passages, 0.1
     )
     assert quoted is not None and quoted.citations[0].chunk_id == "opening"
+
+
+SIGNATURE_PAGE = (
+    "random.choices(population, weights=None, *, cum_weights=None, k=1)\n\n"
+    "Return a k sized list of elements chosen from the population with replacement."
+)
+
+
+def test_a_signature_line_is_never_the_quote_the_sentence_after_it_is() -> None:
+    from rag.embeddings import HashingEmbedder
+    from rag.question_type import is_signature
+
+    assert is_signature("random.choices(population, weights=None, *, cum_weights=None, k=1)")
+    assert not is_signature("open() returns a file object, used as open(name, mode).")
+    question, passages = "What is random.choices()?", [_passage("p", SIGNATURE_PAGE)]
+    quoted = GroundingChecker(HashingEmbedder(), 0.5).extract(question, passages, 0.1)
+    assert quoted is not None and "cum_weights=None" not in quoted.text
+    assert quoted.text.startswith("Return a k sized list"), quoted.text
+    keep = DEFAULT_TUNING.model_copy(update={"skip_signatures": False})
+    before = GroundingChecker(HashingEmbedder(), 0.5, keep).extract(question, passages, 0.1)
+    assert before is not None and before.text.startswith("random.choices("), "what it fixes"
