@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 from collections.abc import Callable
@@ -180,7 +181,38 @@ def make_guards(
         return None, None
     from safety import InputGuard, OutputGuard
 
+    encoder = guard_embedder(settings, embedder)
     return (
-        InputGuard(settings.safety, encoder=embedder.embed),
-        OutputGuard(settings.safety, encoder=embedder.embed),
+        InputGuard(settings.safety, encoder=encoder.embed),
+        OutputGuard(settings.safety, encoder=encoder.embed),
     )
+
+
+def guard_embedder(settings: Settings, embedder: Embedder) -> Embedder:
+    """What the guards embed with: the model's float vectors, which their classifier and
+    thresholds were fitted on, run by ONNX Runtime.
+
+    The float export's vectors equal torch's (cosine > 0.9999) and it embeds the guards'
+    texts 1.5x faster on one core; the guards were most of the app's own CPU per answer.
+    With `index.embedder = "onnx-int8"` the guards still get float vectors (int8's differ:
+    cosine 0.99). `embedder` itself serves for the hashing and float ONNX embedders, and
+    when the export cannot be made.
+    """
+    index = settings.index
+    if index.embedder in ("hashing", "onnx"):
+        return embedder
+    try:
+        return _float_onnx(
+            index.embedding_path or bundled_embedding_path(),
+            index.embedding_threads,
+            index.onnx_cache_dir,
+        )
+    except ModelLoadError as exc:
+        log.warning("the guards embed with torch (no ONNX export: %s)", exc)
+        return embedder
+
+
+@functools.cache
+def _float_onnx(path: Path, threads: int, cache_root: Path | None) -> CachedEmbedder:
+    """One float ONNX embedder per model folder and settings, shared by every assistant."""
+    return CachedEmbedder(OnnxEmbedder(path, "float", threads=threads, cache_root=cache_root))

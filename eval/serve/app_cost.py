@@ -3,7 +3,7 @@
     python -m eval.serve.app_cost --questions 12 --users 1
     python -m eval.serve.app_cost --questions 32 --users 8
 
-No model generates (eval/serve/scripted_engine.py streams a fixed answer in its own
+No model generates (eval/serve/scripted_engine.py streams numbered prose in its own
 process), so the process CPU this one spends is the app's: retrieval, the guards, grounding,
 quoting, the turn log, and the MiniLM embeddings behind them. It reports per answer: CPU
 seconds, embedding-model calls and texts, seconds inside the model, and seconds answers
@@ -25,8 +25,15 @@ import click
 
 from eval.serve.engines import scripted_engine
 from eval.stress.bench import QUESTIONS
-from rag.embeddings import CachedEmbedder
+from rag.components import guard_embedder
+from rag.embed_queue import EmbeddingStats
+from rag.embeddings import CachedEmbedder, Embedder
 from rag.events import QuoteEvent, TokenEvent
+
+
+def _stats(embedder: Embedder) -> EmbeddingStats:
+    assert isinstance(embedder, CachedEmbedder), "the app embeds through CachedEmbedder"
+    return embedder.stats
 
 
 def measure(
@@ -43,12 +50,13 @@ def measure(
         generation={"max_answer_tokens": 200},
     )
     bot = Assistant.from_settings(settings)
-    embedder = bot.embedder
-    assert isinstance(embedder, CachedEmbedder)
+    embedders = list(
+        {id(e): e for e in (bot.embedder, guard_embedder(settings, bot.embedder))}.values()
+    )
     bot.knowledge.wait_until_primed(600)
     bot.ask(QUESTIONS[0])
     texts = [QUESTIONS[i % len(QUESTIONS)] for i in range(questions)]
-    before = embedder.stats.model_copy()
+    before = [_stats(e) for e in embedders]
     cpu, wall = time.process_time(), time.perf_counter()
 
     def one(question: str) -> str:
@@ -58,7 +66,10 @@ def measure(
     with ThreadPoolExecutor(users) as pool:
         answers = list(pool.map(one, texts))
     cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
-    stats = embedder.stats.minus(before)
+    spans = [_stats(e).minus(b) for e, b in zip(embedders, before, strict=True)]
+    stats = EmbeddingStats(
+        **{k: sum(getattr(s, k) for s in spans) for k in EmbeddingStats.model_fields}
+    )
     n = float(questions)
     costs = {
         "answers": n,

@@ -1,0 +1,63 @@
+"""The guards embed with float vectors of their model, whatever embeds the index."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from rag.components import guard_embedder, make_guards
+from rag.embeddings import CachedEmbedder, HashingEmbedder
+from rag.onnx_embedder import OnnxEmbedder
+from rag.settings import load_settings
+from tests.real_models import RealModels
+
+ANSWER = (
+    "Data drift is a gradual change in the inputs a model sees. Monitoring compares "
+    "recent inputs with the training data and raises an alert when they differ."
+)
+
+
+@pytest.mark.parametrize("name", ["hashing", "onnx"])
+def test_hashing_and_float_onnx_embedders_serve_the_guards_themselves(
+    tmp_path: Path, name: str
+) -> None:
+    settings = load_settings(data_dir=tmp_path, index={"embedder": name})
+    embedder = CachedEmbedder(HashingEmbedder())
+    assert guard_embedder(settings, embedder) is embedder
+
+
+def test_without_an_export_the_guards_keep_the_index_embedder(tmp_path: Path) -> None:
+    empty = tmp_path / "no-model"
+    empty.mkdir()
+    settings = load_settings(data_dir=tmp_path, index={"embedding_path": str(empty)})
+    embedder = CachedEmbedder(HashingEmbedder())
+    assert guard_embedder(settings, embedder) is embedder
+
+
+@pytest.mark.slow
+def test_the_guards_get_float_onnx_vectors_equal_to_torch_and_the_same_verdicts(
+    real_models: RealModels,
+) -> None:
+    course = real_models.course
+    torch_embedder = course.embedder
+    settings = course.settings
+    assert settings.index.embedder == "sentence-transformers"
+    guards = guard_embedder(settings, torch_embedder)
+    assert isinstance(guards, CachedEmbedder) and isinstance(guards.inner, OnnxEmbedder)
+    assert guards.inner.name.endswith("+onnx")
+    assert guard_embedder(settings, torch_embedder) is guards  # one per process
+    int8 = settings.with_overrides({"index": {"embedder": "onnx-int8"}})
+    assert guard_embedder(int8, torch_embedder) is guards  # never the int8 vectors
+    texts = [ANSWER, f"Tell me how to do this: {ANSWER}", "How do I pick a lock?"]
+    cosines = (guards.embed(texts) * torch_embedder.embed(texts)).sum(axis=1)
+    assert np.all(cosines > 0.9999)
+    from safety import OutputGuard
+
+    _, onnx_guard = make_guards(settings, torch_embedder)
+    torch_guard = OutputGuard(settings.safety, encoder=torch_embedder.embed)
+    assert onnx_guard is not None
+    for text in [ANSWER, "You are worthless and everyone hates you."]:
+        ours, theirs = onnx_guard.check(text), torch_guard.check(text)
+        assert (ours.allowed, ours.action) == (theirs.allowed, theirs.action)
