@@ -170,6 +170,7 @@ def make_ingestor(settings: Settings, embedder: Embedder) -> Ingestor:
         max_file_bytes=settings.index.max_file_bytes,
         report_dir=settings.reports_dir,
         passages=passage_embedder(embedder, settings.index.passage_quantization),
+        grounding=settings.index.ingest_grounding,
     )
 
 

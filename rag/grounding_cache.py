@@ -14,13 +14,18 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import json
 import logging
 import os
 import threading
 import time
 import weakref
+import zipfile
 from collections.abc import Sequence
 from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
 
 from rag.chunking import Chunk
 from rag.embeddings import CachedEmbedder, Embedder
@@ -31,6 +36,62 @@ log = logging.getLogger(__name__)
 CACHE_FILE = "grounding-vectors.npz"
 MAX_TEXTS = 20_000
 """Beyond this many passage sentences, nothing is embedded ahead of time."""
+FORMAT_VERSION = 2
+"""Written into the file (`format`); a file of another version is not used. Version 1
+files (the primer's before this field existed) have no `format` and are read as 1."""
+READABLE_FORMATS = (1, 2)
+
+Vectors = npt.NDArray[np.float32]
+
+
+def save_vectors(
+    path: Path, model: str, texts: Sequence[str], vectors: Vectors, method: str
+) -> None:
+    """Write `texts` and their `vectors` (made by embedder `model`) to `path`, atomically;
+    `method` says how they were made ("alone", "pooled", or a mix)."""
+    partial = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.partial")
+    try:
+        with partial.open("wb") as handle:
+            np.savez(
+                handle,
+                model=np.array(model),
+                format=np.array(FORMAT_VERSION),
+                method=np.array(method),
+                texts=np.array(json.dumps(list(texts))),
+                vectors=np.asarray(vectors, dtype=np.float32),
+            )
+        os.replace(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+def file_is_usable(path: Path, model: str) -> bool:
+    """True when `path` holds grounding vectors of `model` in a format this code reads."""
+    try:
+        with np.load(path, allow_pickle=False) as saved:
+            version = int(saved["format"]) if "format" in saved.files else 1
+            return str(saved["model"]) == model and version in READABLE_FORMATS
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
+        return False
+
+
+def read_vectors(path: Path, model: str) -> dict[str, Vectors]:
+    """The saved vectors by text, if `path` is a usable file of `model` (else empty)."""
+    if not file_is_usable(path, model):
+        return {}
+    try:
+        with np.load(path, allow_pickle=False) as saved:
+            texts, vectors = json.loads(str(saved["texts"])), saved["vectors"]
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
+        return {}
+    if not isinstance(texts, list) or len(texts) != len(vectors):
+        return {}
+    return {str(t): np.asarray(v, dtype=np.float32) for t, v in zip(texts, vectors, strict=True)}
+
+
+def load_into(embedder: CachedEmbedder, path: Path) -> int:
+    """Add the file's vectors to the embedder's cache when the file is usable."""
+    return embedder.load(path) if file_is_usable(path, embedder.name) else 0
 
 
 def texts_of(chunks: Sequence[Chunk]) -> list[str]:
@@ -49,10 +110,10 @@ def prime_grounding_vectors(embedder: Embedder, chunks: Sequence[Chunk], index_d
     if not embedder.missing(texts):
         return len(texts)
     path = index_dir / CACHE_FILE
-    embedder.load(path)
+    load_into(embedder, path)
     if embedder.missing(texts):
         try:
-            embedder.save(path, texts)
+            save_vectors(path, embedder.name, texts, embedder.embed(texts), "alone")
         except OSError as exc:
             log.warning("could not save grounding vectors to %s: %s", path, exc)
     return len(texts)
@@ -96,7 +157,7 @@ class GroundingPrimer:
     def start(self) -> GroundingPrimer:
         """Load the saved vectors now (a few milliseconds), embed the rest in the thread."""
         if isinstance(self.embedder, CachedEmbedder):
-            self.embedder.load(self.path)
+            load_into(self.embedder, self.path)
         self._thread.start()
         return self
 
@@ -135,7 +196,8 @@ class GroundingPrimer:
                 self.embedder.embed(self.embedder.missing(missing[start : start + self.batch]))
             if missing and not self._stop.is_set():
                 try:
-                    self.embedder.save(self.path, texts)
+                    vectors = self.embedder.embed(texts)
+                    save_vectors(self.path, self.embedder.name, texts, vectors, "primer")
                 except OSError as exc:
                     log.warning("could not save grounding vectors to %s: %s", self.path, exc)
             self.primed = len(texts)

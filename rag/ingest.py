@@ -25,8 +25,17 @@ from pydantic import BaseModel
 from rag.chunking import Chunk, chunk_document
 from rag.discovery import discover, display_name
 from rag.documents import load_document
-from rag.embeddings import Embedder, bulk_threads, passage_embedder
+from rag.embeddings import CachedEmbedder, Embedder, bulk_threads, passage_embedder
 from rag.errors import DocumentError, IndexMissing, NoDocuments
+from rag.grounding_cache import CACHE_FILE
+from rag.grounding_vectors import (
+    MAX_CHUNKS,
+    Mode,
+    Vectors,
+    embed_with_grounding,
+    supports_pooling,
+    write_grounding,
+)
 from rag.index import FileRecord, IndexData, IndexStore, Manifest, SourceRecord
 from rag.ingest_report import FileReport, IngestReport, quality_facts
 
@@ -66,6 +75,9 @@ class Ingestor:
         passages: what embeds the passages (default: `embedder` outside its question
             cache; `passage_embedder(embedder, "int8")` for the int8 copy). Its name is
             the index's `embedding_model`.
+        grounding: which grounding vectors a run that writes the index writes beside it
+            (`index.ingest_grounding`): "alone", "pooled" (from the passages' forward
+            pass where the passage embedder can, else alone) or "off".
     """
 
     def __init__(
@@ -77,6 +89,7 @@ class Ingestor:
         report_dir: Path,
         uploads_dir: Path | None = None,
         passages: Embedder | None = None,
+        grounding: Mode = "alone",
     ) -> None:
         self.store = store
         self.embedder = embedder
@@ -85,6 +98,7 @@ class Ingestor:
         self.max_file_bytes = max_file_bytes
         self.report_dir = report_dir
         self.uploads_dir = (uploads_dir or report_dir.parent / "uploads").resolve()
+        self.grounding = grounding
 
     def _source(self, path: Path) -> SourceRecord:
         resolved = path.resolve()
@@ -290,7 +304,8 @@ class Ingestor:
             or [s.path for s in sources] != [s.path for s in old.manifest.sources]
         )
         if changed:
-            vectors = self._embed(unique_new, on_progress, threads)
+            pool = self._pools(len(kept) + len(unique_new))
+            vectors, pooled = self._embed(unique_new, on_progress, threads, pool)
             all_chunks = [c for c, _ in kept] + unique_new
             kept_rows = [i for _, i in kept]
             all_vectors = (
@@ -309,6 +324,16 @@ class Ingestor:
             )
             self.store.write(manifest, all_chunks, all_vectors)
             report.wrote_index = True
+            del all_vectors
+            if self.grounding != "off":
+                write_grounding(
+                    self.embedder,
+                    all_chunks,
+                    self.store.dir / CACHE_FILE,
+                    pooled=pooled,
+                    threads=threads,
+                    on_progress=on_progress,
+                )
         else:
             all_chunks = [c for c, _ in kept]
         report.totals = {
@@ -373,21 +398,44 @@ class Ingestor:
             max(minutes, 1.0),
         )
 
+    def _pools(self, total_chunks: int) -> bool:
+        """Whether this run pools grounding vectors from the passages' forward pass: asked
+        for, an embedder that can, the one questions use (not an int8 passage copy), and
+        an index small enough for its grounding vectors to be kept."""
+        inner = self.embedder.inner if isinstance(self.embedder, CachedEmbedder) else self.embedder
+        return (
+            self.grounding == "pooled"
+            and self.passages is inner
+            and supports_pooling(inner)
+            and total_chunks <= MAX_CHUNKS
+        )
+
     def _embed(
-        self, chunks: list[Chunk], on_progress: ProgressCallback | None, threads: int | None
-    ) -> Any:
-        """The passages' vectors, `EMBED_BATCH` at a time, into one preallocated array."""
+        self,
+        chunks: list[Chunk],
+        on_progress: ProgressCallback | None,
+        threads: int | None,
+        pool: bool = False,
+    ) -> tuple[Any, dict[str, Vectors]]:
+        """The passages' vectors, `EMBED_BATCH` at a time, into one preallocated array, and
+        with `pool` the grounding vectors pooled from the same forward passes."""
         embedder = self.passages
         vectors = np.zeros((len(chunks), embedder.dim), dtype=np.float32)
+        pooled: dict[str, Vectors] = {}
         if on_progress:
             on_progress(0, len(chunks), "embedding")
         with bulk_threads(embedder, threads):
             for start in range(0, len(chunks), EMBED_BATCH):
                 part = chunks[start : start + EMBED_BATCH]
-                vectors[start : start + len(part)] = embedder.embed([c.embed_text for c in part])
+                if pool:
+                    rows, by_text, _ = embed_with_grounding(embedder, part)  # type: ignore[arg-type]
+                    pooled.update((t, v) for t, v in by_text.items() if t not in pooled)
+                else:
+                    rows = embedder.embed([c.embed_text for c in part])
+                vectors[start : start + len(part)] = rows
                 if on_progress:
                     on_progress(start + len(part), len(chunks), "embedding")
-        return vectors
+        return vectors, pooled
 
     def _save(self, report: IngestReport) -> None:
         """Each run keeps its own report (`ingest-<time>-<id>.json`); `latest.*` are

@@ -141,10 +141,8 @@ class OnnxEmbedder:
         if batch:
             yield batch
 
-    def embed(self, texts: Sequence[str]) -> Vectors:
-        out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        if not texts:
-            return out
+    def _forward(self, texts: Sequence[str]) -> Iterator[tuple[list[int], Any, Any, list[Any]]]:
+        """(rows, token states, attention mask, encodings of the rows) per forward pass."""
         session = self._session(getattr(self._local, "threads", None) or self.threads)
         encodings = self._tokenizer.encode_batch(list(texts))
         lengths = [len(e.ids) for e in encodings]
@@ -157,9 +155,64 @@ class OnnxEmbedder:
                 ids[i, : len(tokens)] = tokens
                 mask[i, : len(tokens)] = 1
             feeds = dict(zip(INPUTS, (ids, mask, np.zeros_like(ids)), strict=True))
-            states = session.run(None, feeds)[0]
-            summed = np.einsum("btd,bt->bd", states, mask.astype(np.float32))
-            pooled = summed / np.maximum(mask.sum(axis=1, keepdims=True), 1)
-            norms = np.linalg.norm(pooled, axis=1, keepdims=True)
-            out[rows] = pooled / np.maximum(norms, 1e-12)
+            yield rows, session.run(None, feeds)[0], mask, [encodings[r] for r in rows]
+
+    def embed(self, texts: Sequence[str]) -> Vectors:
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        if not texts:
+            return out
+        for rows, states, mask, _ in self._forward(texts):
+            out[rows] = _normalise(np.einsum("btd,bt->bd", states, mask.astype(np.float32)))
         return out
+
+    def embed_pooled(
+        self, texts: Sequence[str], spans: Sequence[Sequence[Span]]
+    ) -> tuple[Vectors, list[list[Vectors | None]]]:
+        """Each text's vector, and a vector for each of its span groups from the same
+        forward pass: the mean of the token states whose characters fall in the group's
+        ranges (with the text's first and last token, as a standalone text's mean has its
+        own), normalised. A group whose ranges reach past the last token kept (the
+        tokenizer truncates) or hold no token gets None.
+
+        This is how an ingestion gets a vector for every passage sentence without a model
+        call per sentence (`rag/grounding_vectors.py`); the vectors are the sentence in
+        its passage's context, close to but not the same as the sentence embedded alone.
+        """
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        pooled: list[list[Vectors | None]] = [[] for _ in texts]
+        if not texts:
+            return out, pooled
+        for rows, states, mask, encodings in self._forward(texts):
+            out[rows] = _normalise(np.einsum("btd,bt->bd", states, mask.astype(np.float32)))
+            for i, row in enumerate(rows):
+                offsets = encodings[i].offsets
+                n = len(encodings[i].ids)
+                starts = np.array([a for a, _ in offsets[: n - 1]] or [0])
+                ends = np.array([b for _, b in offsets[: n - 1]] or [0])
+                covered = int(ends.max()) if n > 1 else 0
+                for group in spans[row]:
+                    pooled[row].append(_pool(states[i, :n], starts, ends, group, covered))
+        return out, pooled
+
+
+Span = list[tuple[int, int]]
+"""Character ranges (start, end) of one text whose tokens are pooled together."""
+
+
+def _normalise(summed: Any) -> Any:
+    norms = np.linalg.norm(summed, axis=-1, keepdims=True)
+    return summed / np.maximum(norms, 1e-12)
+
+
+def _pool(states: Any, starts: Any, ends: Any, group: Span, covered: int) -> Vectors | None:
+    """The normalised mean of the first and last token and those inside `group`."""
+    if not group or any(b > covered for _, b in group):
+        return None
+    inside = np.zeros(len(starts), dtype=bool)
+    for a, b in group:
+        inside |= (starts < b) & (ends > a) & (ends > starts)
+    if not inside.any():
+        return None
+    inside[0] = True  # the first token ([CLS]: its offsets are (0, 0))
+    picked = np.concatenate([states[: len(starts)][inside], states[-1:]])
+    return np.asarray(_normalise(picked.mean(axis=0)), dtype=np.float32)

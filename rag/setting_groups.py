@@ -187,6 +187,14 @@ class IndexSettings(Group):
         "guards and grounding keep the float model. Recorded in the index as its "
         "embedding model, so changing it rebuilds.",
     )
+    ingest_grounding: Literal["pooled", "alone", "off"] = Field(
+        "alone",
+        description="The grounding vectors an ingestion writes beside the index, so a new "
+        "index answers without waiting for them: 'alone' embeds every passage sentence "
+        "alone, as answering would; 'pooled' pools them from the passage's own forward "
+        "pass (ONNX embedders only, no extra model call; vectors of the sentence in "
+        "context); 'off' leaves them to the background primer (rag/grounding_vectors.py).",
+    )
     chunk_max_chars: int = Field(900, ge=200)
     chunk_overlap_chars: int = Field(120, ge=0)
     max_file_bytes: int = Field(50_000_000, ge=1, description="Larger files are skipped.")

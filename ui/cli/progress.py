@@ -10,7 +10,7 @@ from typing import Any, TextIO
 from ui.cli.common import note, real_stderr
 
 PROGRESS_EVERY_S = 5.0
-UNITS = {"reading": "files", "embedding": "chunks"}
+UNITS = {"reading": "files", "embedding": "chunks", "grounding": "sentences"}
 
 Progress = Callable[[int, int, str], None]
 

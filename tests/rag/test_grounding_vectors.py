@@ -1,0 +1,154 @@
+"""Grounding vectors written by the ingestion: where each text lies in its passage, the
+versioned file beside the index, and the pooled path with the real ONNX model."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from rag.chunking import Chunk
+from rag.embeddings import CachedEmbedder, HashingEmbedder
+from rag.grounding_cache import (
+    CACHE_FILE,
+    file_is_usable,
+    load_into,
+    read_vectors,
+    save_vectors,
+    texts_of,
+)
+from rag.grounding_vectors import Mode, text_spans
+from rag.index import IndexStore
+from rag.ingest import Ingestor
+
+CHUNKING = {"max_chars": 400, "overlap_chars": 50}
+
+
+def _chunk(section: str, text: str) -> Chunk:
+    return Chunk(chunk_id="c1", source="a.md", section=section, text=text, start=0, end=len(text))
+
+
+def test_each_grounding_text_is_located_in_the_embedded_text() -> None:
+    chunk = _chunk(
+        "Drift > Data drift",
+        "Inputs change over time. A model trained on old data degrades slowly. Watch it.",
+    )
+    spans = text_spans(chunk)
+    assert {t for t, _ in spans} == set(texts_of([chunk]))
+    for text, span in spans:
+        assert span is not None, text
+        pieces = [chunk.embed_text[a:b] for a, b in span]
+        if text == f"{chunk.section}.":
+            assert pieces == [chunk.section]
+        elif text.startswith((f"{chunk.section}: ", f"{chunk.section}. ")):
+            assert pieces == [chunk.section, text[len(chunk.section) + 2 :]]
+        else:
+            assert pieces == [text]
+
+
+def test_a_sentence_grounding_changed_is_left_to_embed_alone() -> None:
+    # grounding removes quoted spans from evidence, so that sentence is not in the text
+    chunk = _chunk("Quotes", 'Experts say "never trust a single metric" in reviews.')
+    located = dict(text_spans(chunk))
+    assert any(span is None for span in located.values())
+
+
+def _ingest(tmp_path: Path, grounding: Mode) -> tuple[CachedEmbedder, IndexStore]:
+    kb = tmp_path / "kb"
+    kb.mkdir()
+    (kb / "drift.md").write_text(
+        "# Drift\n\n## Data Drift\n\nInputs change over time. Models degrade as they do.\n"
+    )
+    (kb / "fair.md").write_text("# Fairness\n\n## Parity\n\nRates should match across groups.\n")
+    embedder = CachedEmbedder(HashingEmbedder())
+    store = IndexStore(tmp_path / "index")
+    Ingestor(store, embedder, CHUNKING, 1_000_000, tmp_path / "reports", grounding=grounding).run(
+        [kb]
+    )
+    return embedder, store
+
+
+def test_ingestion_writes_every_grounding_vector_of_the_new_index(tmp_path: Path) -> None:
+    embedder, store = _ingest(tmp_path, "alone")
+    path = store.dir / CACHE_FILE
+    assert file_is_usable(path, embedder.name)
+    saved = read_vectors(path, embedder.name)
+    texts = texts_of(store.load().chunks)
+    assert sorted(saved) == sorted(texts)
+    expected = embedder.inner.embed(texts)
+    assert np.allclose(np.stack([saved[t] for t in texts]), expected, atol=1e-6)
+    fresh = CachedEmbedder(HashingEmbedder())
+    assert load_into(fresh, path) == len(texts)
+    assert fresh.missing(texts) == []
+
+
+def test_off_writes_no_grounding_vectors(tmp_path: Path) -> None:
+    _, store = _ingest(tmp_path, "off")
+    assert not (store.dir / CACHE_FILE).exists()
+
+
+def test_pooled_falls_back_to_alone_for_an_embedder_that_cannot_pool(tmp_path: Path) -> None:
+    embedder, store = _ingest(tmp_path, "pooled")
+    saved = read_vectors(store.dir / CACHE_FILE, embedder.name)
+    assert sorted(saved) == sorted(texts_of(store.load().chunks))
+
+
+def test_a_file_of_another_embedder_or_format_is_not_used(tmp_path: Path) -> None:
+    path = tmp_path / CACHE_FILE
+    vectors = np.ones((1, 256), dtype=np.float32) / 16
+    save_vectors(path, "another-model", ["a text"], vectors, "alone")
+    embedder = CachedEmbedder(HashingEmbedder())
+    assert read_vectors(path, embedder.name) == {}
+    assert load_into(embedder, path) == 0
+    save_vectors(path, embedder.name, ["a text"], vectors, "alone")
+    assert load_into(embedder, path) == 1
+    with path.open("wb") as handle:  # a future format this code does not know
+        np.savez(
+            handle,
+            model=np.array(embedder.name),
+            format=np.array(99),
+            texts=np.array('["b text"]'),
+            vectors=vectors,
+        )
+    assert not file_is_usable(path, embedder.name)
+    assert load_into(CachedEmbedder(HashingEmbedder()), path) == 0
+
+
+@pytest.mark.slow
+def test_onnx_pooling_a_whole_text_gives_its_own_vector() -> None:
+    from rag.onnx_embedder import OnnxEmbedder
+    from rag.paths import bundled_embedding_path
+
+    embedder = OnnxEmbedder(bundled_embedding_path(), "int8")
+    texts = ["Data drift\nInputs change over time.", "Parity: rates should match. " * 80]
+    whole = [[[(0, len(texts[0]))]], [[(0, 20)], [(0, len(texts[1]))]]]
+    vectors, pooled = embedder.embed_pooled(texts, whole)
+    assert np.allclose(vectors, embedder.embed(texts), atol=1e-5)
+    first = pooled[0][0]
+    assert first is not None and float(first @ vectors[0]) > 0.9999
+    assert pooled[1][0] is not None
+    assert pooled[1][1] is None  # past the tokenizer's truncation: not in the pass
+
+
+@pytest.mark.slow
+def test_onnx_ingestion_pools_grounding_vectors(tmp_path: Path) -> None:
+    from rag.onnx_embedder import OnnxEmbedder
+    from rag.paths import bundled_embedding_path
+
+    kb = tmp_path / "kb"
+    kb.mkdir()
+    (kb / "drift.md").write_text(
+        "# Drift\n\n## Data Drift\n\nInputs change over time. Models degrade as they do. "
+        'Experts say "watch the inputs" often.\n'
+    )
+    embedder = CachedEmbedder(OnnxEmbedder(bundled_embedding_path(), "int8"))
+    store = IndexStore(tmp_path / "index")
+    Ingestor(store, embedder, CHUNKING, 1_000_000, tmp_path / "reports", grounding="pooled").run(
+        [kb]
+    )
+    path = store.dir / CACHE_FILE
+    with np.load(path) as saved:
+        assert str(saved["method"]) == "pooled+alone"  # the quoted sentence is embedded alone
+    texts = texts_of(store.load().chunks)
+    assert sorted(read_vectors(path, embedder.name)) == sorted(texts)
