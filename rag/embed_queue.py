@@ -62,14 +62,8 @@ class EmbeddingStats(BaseModel):
 
     def minus(self, before: EmbeddingStats) -> EmbeddingStats:
         """The counts since the reading `before`."""
-        return EmbeddingStats(
-            requests=self.requests - before.requests,
-            batches=self.batches - before.batches,
-            texts=self.texts - before.texts,
-            model_s=self.model_s - before.model_s,
-            model_cpu_s=self.model_cpu_s - before.model_cpu_s,
-            wait_s=self.wait_s - before.wait_s,
-        )
+        fields = type(self).model_fields
+        return EmbeddingStats(**{k: getattr(self, k) - getattr(before, k) for k in fields})
 
 
 @dataclass
