@@ -2,25 +2,13 @@
 
 from __future__ import annotations
 
-from rag.answer import Passage
 from rag.grounding import DEFAULT_TUNING, GroundingChecker
 from rag.question_type import classify, gives_form
 from tests.rag.test_quote_bonus import ChosenSimilarity
+from tests.rag.test_quote_bonus import _passage as passage
 
 OPENING = "Much of this labour stays out of sight in descriptions of finished models."
 REASON = "It is called hidden because papers rarely mention the people who label data."
-
-
-def _passage(chunk_id: str, text: str) -> Passage:
-    return Passage(
-        chunk_id=chunk_id,
-        source="notes.md",
-        section="Data Work",
-        text=text,
-        start=0,
-        end=1,
-        dense_score=0.6,
-    )
 
 
 def test_the_form_is_read_from_the_kind_of_question() -> None:
@@ -36,7 +24,7 @@ def test_a_why_question_quotes_the_sentence_that_gives_a_reason() -> None:
     # The opening is a little closer to the question by embedding, in the first-ranked
     # passage; the reason, in the second, wins by the form bonus alone.
     similarity = {OPENING: 0.62, REASON: 0.6}
-    passages = [_passage("opening", OPENING), _passage("reason", REASON)]
+    passages = [passage("opening", OPENING), passage("reason", REASON)]
     question = "Why is the work kept out of view?"
     with_bonus = GroundingChecker(ChosenSimilarity(similarity), 0.5)
     quoted = with_bonus.extract(question, passages, 0.1)
@@ -60,7 +48,7 @@ def test_a_signature_line_is_never_the_quote_the_sentence_after_it_is() -> None:
 
     assert is_signature("random.choices(population, weights=None, *, cum_weights=None, k=1)")
     assert not is_signature("open() returns a file object, used as open(name, mode).")
-    question, passages = "What is random.choices()?", [_passage("p", SIGNATURE_PAGE)]
+    question, passages = "What is random.choices()?", [passage("p", SIGNATURE_PAGE)]
     quoted = GroundingChecker(HashingEmbedder(), 0.5).extract(question, passages, 0.1)
     assert quoted is not None and "cum_weights=None" not in quoted.text
     assert quoted.text.startswith("Return a k sized list"), quoted.text
