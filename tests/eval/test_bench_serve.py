@@ -193,6 +193,15 @@ def test_the_scripted_arms_engine_streams_through_the_openai_backend(tmp_path: P
     assert stream.result.finish_reason == "length" and stream.result.completion_tokens == 12
 
 
+def test_no_two_scripted_answers_share_a_sentence() -> None:
+    from eval.serve.scripted_engine import answer
+
+    answers = [answer(n) for n in range(30)]
+    sentences = [s for a in answers for s in a.split(". ")]
+    assert len(set(sentences)) == len(sentences)
+    assert all(len(a.split()) >= 200 for a in answers)  # a whole 200-token answer
+
+
 class _FinishedBetweenPolls:
     """A job whose updates and completion all arrived before the user first looked, as
     when a busy client reads its event stream in one burst."""
