@@ -50,6 +50,12 @@ bench: $(STAMP)
 	$(VENV)/bin/coursebot bench --out bench-results
 	$(VENV)/bin/coursebot eval safety --out bench-results/safety
 
+# Ingestion alone: KB2 fresh per grounding mode beside plain embedding of its chunks, then
+# `coursebot ingest` of a 20 MB text file (about 10 minutes on 2 cores), peak RSS, machine.
+.PHONY: bench-ingest
+bench-ingest: $(STAMP)
+	$(PY) -m eval.bench.ingestion --big-mb 20 --out bench-results/ingest.json
+
 # Slower benchmarks (about 30 and 10 minutes on 2 cores).
 bench-watermark: $(STAMP)
 	$(PY) -m eval.watermark.bench --n 200 --threads 1 --out bench-results/watermark

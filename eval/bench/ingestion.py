@@ -12,14 +12,19 @@ vectors cached already; ingesting through that cache measured nothing). Stages:
     call, on all cores, the paths in turn batch by batch: the torch float model, its
     torch int8 copy (`index.passage_quantization`) and the ONNX int8 export
     (`index.embedder="onnx-int8"`), in chunks/s and tokens/s.
-Then the time embedding every grounding vector takes, and the chunks/s of ingestion
-with it (the "grounding vectors included" figure of issue #16).
+Then a fresh ingestion per way of writing the grounding vectors (`index.ingest_grounding`:
+off, alone, pooled where the embedder can pool), one after another: "alone" and
+"pooled" are the "grounding vectors included" figures of issue #16. `--big-mb N` also
+runs a real `coursebot ingest` of an N MB text file made by `eval.bench.bigcorpus`
+(issue #17's 20 MB case) in a child process: wall time, chunks/s, its peak RSS.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -28,7 +33,8 @@ from typing import Any
 from rag.assistant import Assistant
 from rag.components import make_ingestor
 from rag.embeddings import CachedEmbedder, Embedder, SentenceTransformerEmbedder, bulk_threads
-from rag.grounding_cache import texts_of
+from rag.grounding_cache import CACHE_FILE, texts_of
+from rag.grounding_vectors import supports_pooling
 from rag.ingest import EMBED_BATCH
 from rag.onnx_embedder import OnnxEmbedder
 from rag.paths import bundled_embedding_path
@@ -36,6 +42,7 @@ from rag.settings import Settings
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 KB2 = DATA / "kb-python-docs"
+COURSEBOT = [sys.executable, "-c", "from ui.cli.main import cli; cli()"]
 
 
 def first_question(corpus: Path) -> str:
@@ -153,16 +160,76 @@ def ingestion(bot: Assistant, corpus: Path, *, eager_priming: bool = True) -> di
         },
         "plain_embedding_chunks_per_s": len(texts) / seconds[own],
     }
+    result["grounding_mode"] = bot.settings.index.ingest_grounding
+    result["grounding_texts"] = len(texts_of(chunks))
     if eager_priming:
-        grounding = texts_of(chunks)
-        eager_started = time.perf_counter()
-        with bulk_threads(inner, os.cpu_count()):
-            for start in range(0, len(grounding), EMBED_BATCH):
-                inner.embed(grounding[start : start + EMBED_BATCH])
-        result["grounding_texts"] = len(grounding)
-        result["eager_priming_s"] = time.perf_counter() - eager_started
-        result["with_grounding_chunks_per_s"] = n / (ingested - started + result["eager_priming_s"])
+        modes = ["off", "alone", *(["pooled"] if supports_pooling(inner) else [])]
+        result["grounding_modes"] = {m: grounding_arm(bot, inner, corpus, m) for m in modes}
     return result
+
+
+def grounding_arm(bot: Assistant, inner: Embedder, corpus: Path, mode: str) -> dict[str, Any]:
+    """A fresh ingestion of `corpus` with `index.ingest_grounding = mode`: seconds,
+    chunks/s and the grounding texts it wrote."""
+    with tempfile.TemporaryDirectory() as tmp:
+        dumped = bot.settings.model_dump()
+        dumped["index"]["ingest_grounding"] = mode
+        settings = Settings(**{**dumped, "data_dir": Path(tmp), "kb_paths": [corpus]})
+        started = time.perf_counter()
+        report = make_ingestor(settings, CachedEmbedder(inner)).run(
+            [corpus], threads=os.cpu_count()
+        )
+        seconds = time.perf_counter() - started
+        written = 0
+        if (settings.index_dir / CACHE_FILE).is_file():
+            import numpy as np
+
+            with np.load(settings.index_dir / CACHE_FILE) as saved:
+                written = len(saved["vectors"])
+    n = report.totals["chunks"]
+    return {"seconds": seconds, "chunks_per_s": n / seconds, "grounding_written": written}
+
+
+def big_file(megabytes: float, embedder: str | None = None) -> dict[str, Any]:
+    """`coursebot ingest` of a `megabytes` MB text file in a child process, as a user runs
+    it (model load included): wall seconds, chunks/s and the child's peak RSS."""
+    from eval.bench.bigcorpus import write_corpus
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "docs" / f"course-{megabytes:g}mb.txt"
+        write_corpus(path, megabytes)
+        env = {**os.environ, "COURSEBOT_DATA_DIR": str(Path(tmp) / "data")}
+        if embedder:
+            env["COURSEBOT_INDEX__EMBEDDER"] = embedder
+        load_before = os.getloadavg()
+        started = time.perf_counter()
+        with (Path(tmp) / "out").open("w+") as out, (Path(tmp) / "err").open("w+") as err:
+            child = subprocess.Popen(
+                [*COURSEBOT, "ingest", "--json", str(path)],
+                env=env,
+                stdout=out,
+                stderr=err,
+            )
+            _, status, usage = os.wait4(child.pid, 0)  # this child's own peak RSS
+            child.returncode = os.waitstatus_to_exitcode(status)
+            seconds = time.perf_counter() - started
+            out.seek(0)
+            err.seek(0)
+            stdout, stderr = out.read(), err.read()
+    if child.returncode != 0:
+        raise RuntimeError(f"coursebot ingest failed: {stderr.strip()[-500:]}")
+    chunks = int(json.loads(stdout)["totals"]["chunks"])
+    peak_kib = usage.ru_maxrss
+    return {
+        "megabytes": megabytes,
+        "embedder": embedder or "(settings)",
+        "chunks": chunks,
+        "seconds": seconds,
+        "chunks_per_s": chunks / seconds,
+        "peak_rss_gb": peak_kib / 2**20,
+        "load_average_before": load_before,
+        "load_average_after": os.getloadavg(),
+    }
 
 
 def _rate(value: float | None, unit: str) -> str:
@@ -190,11 +257,19 @@ def markdown_rows(i: dict[str, Any]) -> list[str]:
         f"{i['end_to_end_chunks_per_s']:.1f} chunks/s end to end (index open after "
         f"{i['ready_s']:.1f} s) |",
     ]
-    if "eager_priming_s" in i:
+    for mode, arm in i.get("grounding_modes", {}).items():
         rows.append(
-            f"| all {i['grounding_texts']} grounding texts embedded (in the background, "
-            f"between questions) | {i['eager_priming_s']:.1f} s; ingestion plus them: "
-            f"{i['with_grounding_chunks_per_s']:.1f} chunks/s |"
+            f"| fresh ingestion, grounding vectors {mode} ({arm['grounding_written']} of "
+            f"{i['grounding_texts']} written) | {arm['chunks_per_s']:.1f} chunks/s "
+            f"({arm['seconds']:.1f} s) |"
+        )
+    if "big_file" in i:
+        b = i["big_file"]
+        rows.append(
+            f"| `coursebot ingest` of a {b['megabytes']:g} MB text file ({b['chunks']:,} "
+            f"chunks, {b['embedder']}) | {b['seconds'] / 60:.1f} min, {b['chunks_per_s']:.1f} "
+            f"chunks/s, peak RSS {b['peak_rss_gb']:.2f} GB (load {b['load_average_before'][0]:.1f}"
+            f" -> {b['load_average_after'][0]:.1f}) |"
         )
     return rows
 
@@ -213,7 +288,11 @@ def main(argv: list[str] | None = None) -> None:
         default=None,
         help="index.embedder (default: the settings')",
     )
-    parser.add_argument("--no-eager", action="store_true", help="skip the eager-priming figure")
+    parser.add_argument("--no-eager", action="store_true", help="skip the grounding-mode arms")
+    parser.add_argument(
+        "--big-mb", type=float, default=0.0, help="also `coursebot ingest` a file this big"
+    )
+    parser.add_argument("--out", type=Path, default=None, help="write the JSON here too")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
         bot = Assistant.from_settings(
@@ -226,6 +305,15 @@ def main(argv: list[str] | None = None) -> None:
         bot.knowledge.wait_until_primed(timeout=600)
         result = ingestion(bot, args.corpus, eager_priming=not args.no_eager)
         bot.knowledge.close()
+    if args.big_mb:
+        result["big_file"] = big_file(args.big_mb, args.embedder)
+    from eval.bench.machine import machine_info
+
+    result["machine"] = machine_info()
+    result["command"] = "python -m eval.bench.ingestion " + " ".join(argv or sys.argv[1:])
+    if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(json.dumps(result, indent=2))
     print(json.dumps(result, indent=2))
     print("\n".join(markdown_rows(result)))
 

@@ -39,15 +39,30 @@ def test_rows_show_fresh_ingestion_beside_plain_embedding() -> None:
     assert "float 10.5 chunks/s (2,100 tokens/s); torch-int8 24.0 chunks/s" in rows[1]
     assert "onnx-int8 70.0 chunks/s (14,000 tokens/s)" in rows[1]
     assert "9.0 s: 39.9 chunks/s end to end" in rows[2] and len(rows) == 3
-    eager = markdown_rows(
+    modes = markdown_rows(
         {
             **RESULT,
             "grounding_texts": 4666,
-            "eager_priming_s": 4.0,
-            "with_grounding_chunks_per_s": 35.9,
+            "grounding_modes": {
+                "off": {"seconds": 6.0, "chunks_per_s": 59.8, "grounding_written": 0},
+                "pooled": {"seconds": 7.0, "chunks_per_s": 51.3, "grounding_written": 4666},
+            },
+            "big_file": {
+                "megabytes": 20.0,
+                "embedder": "onnx-int8",
+                "chunks": 27693,
+                "seconds": 540.0,
+                "chunks_per_s": 51.3,
+                "peak_rss_gb": 0.7,
+                "load_average_before": [1.0, 1.0, 1.0],
+                "load_average_after": [2.0, 1.0, 1.0],
+            },
         }
     )
-    assert "all 4666 grounding texts" in eager[3] and "4.0 s; ingestion plus them: 35.9" in eager[3]
+    assert "grounding vectors off (0 of 4666 written) | 59.8 chunks/s (6.0 s)" in modes[3]
+    assert "grounding vectors pooled (4666 of 4666 written) | 51.3 chunks/s" in modes[4]
+    assert "20 MB text file (27,693 chunks, onnx-int8) | 9.0 min, 51.3 chunks/s" in modes[5]
+    assert "peak RSS 0.70 GB (load 1.0 -> 2.0)" in modes[5]
     no_tokens = {
         **RESULT,
         "plain_embedding": {"own": {"chunks_per_s": 900.0, "tokens_per_s": None}},
