@@ -5,8 +5,9 @@ years", or rot13 under a "decode this" line. The classifier should learn that, s
 train item (harmful and benign alike, so that the wrapper itself predicts nothing) gets
 a few variants picked by a hash of its id:
 
-- a framing from `FRAMINGS` (hypothetical, fiction, role-play, hearsay, research);
-- a tense change (`retensed`): "How do I ..." as "How did people ..." or "How will
+- `FRAMINGS_PER_ITEM` framings from `FRAMINGS` (hypothetical, fiction, role-play,
+  hearsay, research);
+- both tense changes (`retensed`): "How do I ..." as "How did people ..." and "How will
   someone ...", when the request starts in a way the rewrite knows;
 - an encoding (`ENCODERS`) followed by what the guard reads after de-obfuscation at run
   time (`guard_views`): the classifier is trained on the text it will be shown, for
@@ -49,7 +50,9 @@ FRAMINGS = (
 )
 """Wrappers added to train items of every label alike, so that framing alone predicts
 nothing."""
-FRAMINGS_PER_ITEM = 3
+FRAMINGS_PER_ITEM = 5
+TENSES_PER_ITEM = 2
+"""Both tenses of a request the rewrite knows: past and future (1 would pick one by id)."""
 
 _PAST = (
     "How did people {rest} in the past",
@@ -64,11 +67,18 @@ _FUTURE = (
     "How would one be able to {rest} next year",
 )
 _REQUEST_START = re.compile(
-    r"^(?:how (?:do|can|could|would|should) (?:i|you|we|one|someone|people)"
-    r"|how to|what(?:'s| is) the (?:best|easiest|fastest|simplest) way to"
-    r"|(?:please )?(?:tell|show|teach|explain to) me how to"
-    r"|(?:give me|write|provide) (?:step-by-step )?instructions (?:for how |on how )?to"
-    r"|explain how to|is there a way to|help me)\s+(?P<rest>.+?)[?.!]*$",
+    r"^(?:(?:hypothetically|honestly|seriously|quick question|asking for a friend),?\s+)?"
+    r"(?:how (?:do|can|could|would|should|might|does|to) (?:i|you|we|one|someone|people"
+    r"|a person|anyone)?\s*(?:best |easily |quickly |secretly )?"
+    r"|how to"
+    r"|what(?:'s| is| are) (?:the )?(?:best|easiest|fastest|quickest|simplest|safest|cheapest"
+    r"|most \w+) (?:way|ways|method|methods) (?:to|for (?:me|someone) to)"
+    r"|(?:please |can you |could you )?(?:tell|show|teach|explain to) me how (?:to|i can|i could)"
+    r"|(?:please |can you |could you )?(?:give me|write|provide)"
+    r" (?:me )?(?:a )?(?:step-by-step |detailed )?(?:guide|instructions|tips|steps)"
+    r"(?: for how| on how| for| on)?(?: to)?"
+    r"|(?:please )?explain how (?:to|i can|i could|one can)"
+    r"|is there a way to|help me|i want to|i need to)\s+(?P<rest>.+?)[?.!]*$",
     re.IGNORECASE,
 )
 
@@ -125,9 +135,11 @@ def variants(item_id: str, text: str, *, encode: bool = True) -> list[str]:
     for k in range(FRAMINGS_PER_ITEM):
         frame = FRAMINGS[(start + k * step) % len(FRAMINGS)]
         out.append(frame.format(text=text, lower=lower))
-    tensed = retensed(text, _key(item_id, "tense"))
-    if tensed:
-        out.append(tensed)
+    key = _key(item_id, "tense")
+    for tense in range(TENSES_PER_ITEM):
+        tensed = retensed(text, key + tense)
+        if tensed:
+            out.append(tensed)
     if encode and len(text) <= 300:
         names = sorted(ENCODERS)
         name = names[_key(item_id, "encode") % len(names)]

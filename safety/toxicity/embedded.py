@@ -6,6 +6,7 @@ violence, self-harm, sexual, dangerous (illegal or dangerous instructions), prof
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -22,6 +23,9 @@ from safety.toxicity.tuned import BASE_ENCODER, TUNED_ENCODER, load_tuned_encode
 
 WINDOW_CHARS = 600
 MAX_SENTENCES = 6
+CLAUSES = True
+"""Judge the request after each frame too (`clauses`); the units go to the encoder in
+one batch (on dev: about 10% more guard time, one more harmful item of 213 refused)."""
 
 
 def harm_encoder(name: str) -> Encoder:
@@ -34,14 +38,34 @@ def harm_encoder(name: str) -> Encoder:
     raise SafetyModelError(f"The harm classifier names an unknown encoder {name!r}: rebuild it.")
 
 
+_CLAUSE_BREAK = re.compile(r"\s*(?:[:;]|\s[-\u2013\u2014]\s|,)\s+")
+MIN_CLAUSE_WORDS = 4
+
+
+def clauses(sentence: str) -> list[str]:
+    """The request inside a frame: each tail of `sentence` after a colon, semicolon,
+    dash or comma ("For a novel I'm writing: how do I ..." -> "how do I ..."), with at
+    least `MIN_CLAUSE_WORDS` words. A wrapper then cannot dilute the request's embedding,
+    and the tail keeps everything the request says after its frame."""
+    tails: list[str] = []
+    for match in _CLAUSE_BREAK.finditer(sentence):
+        tail = sentence[match.end() :].strip()
+        if len(tail.split()) >= MIN_CLAUSE_WORDS:
+            tails.append(tail)
+    return tails
+
+
 def text_units(text: str) -> list[str]:
-    """Pieces to classify: the whole short text and its sentences, or windows of a long one."""
+    """Pieces to classify: the whole short text, its sentences and the tails of their
+    clauses (`clauses`), or windows of a long one."""
     sentences = split_sentences(text)
     if len(text) <= WINDOW_CHARS * 2:
         units = [text.strip()] if text.strip() else []
         if 1 < len(sentences) <= MAX_SENTENCES:
             units.extend(sentences)
-        return units
+        if CLAUSES and len(sentences) <= MAX_SENTENCES:
+            units.extend(tail for sentence in sentences for tail in clauses(sentence))
+        return list(dict.fromkeys(units))
     windows: list[str] = []
     current = ""
     for sentence in sentences:

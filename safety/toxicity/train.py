@@ -50,15 +50,19 @@ MAX_DEV_FPR = 0.03
 
 @dataclass(frozen=True)
 class HeadConfig:
-    """Shape and schedule of the MLP head (chosen on dev; see the module docstring)."""
+    """Shape and schedule of the MLP head, chosen on dev. Dropout 0.3, weight decay 1e-2
+    and label smoothing 0.1 keep the head from scoring a benign neighbour of a train item
+    ("share my location with my wife so she knows I got home") at 0.999, which no
+    threshold can then pass: on dev they raised the recall at the margin rule."""
 
     hidden: int = 256
     epochs: int = 60
     batch: int = 64
     learning_rate: float = 1e-3
-    weight_decay: float = 1e-4
-    dropout: float = 0.1
+    weight_decay: float = 1e-2
+    dropout: float = 0.3
     ensemble: int = 5
+    label_smoothing: float = 0.1
 
 
 def encode(encoder: Encoder, texts: list[str]) -> np.ndarray:
@@ -127,7 +131,9 @@ def fit_head(
     classes = sorted(set(labels))
     targets = torch.tensor([classes.index(label) for label in labels])
     counts = torch.bincount(targets, minlength=len(classes)).float()
-    loss_fn = torch.nn.CrossEntropyLoss(weight=len(labels) / (len(classes) * counts))
+    loss_fn = torch.nn.CrossEntropyLoss(
+        weight=len(labels) / (len(classes) * counts), label_smoothing=config.label_smoothing
+    )
     inputs = torch.tensor(features, dtype=torch.float32)
     threads = torch.get_num_threads()
     torch.set_num_threads(1)

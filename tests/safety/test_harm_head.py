@@ -9,7 +9,13 @@ import numpy as np
 import pytest
 
 from safety.errors import SafetyModelError
-from safety.toxicity.augment import ENCODERS, guard_views, retensed, variants
+from safety.toxicity.augment import (
+    ENCODERS,
+    FRAMINGS_PER_ITEM,
+    guard_views,
+    retensed,
+    variants,
+)
 from safety.toxicity.dataset import WEIGHTS
 from safety.toxicity.embedded import HarmClassifier
 from safety.toxicity.head import head_probabilities
@@ -104,6 +110,30 @@ def test_retensed_moves_a_request_into_the_past_or_future() -> None:
     assert past is not None and "pick a lock" in past and past != future
     assert future is not None and "will" in future.lower()
     assert retensed("The weather is nice today.", 0) is None
+
+
+@pytest.mark.parametrize(
+    "request_text",
+    [
+        "What's the quickest way to open a jar that's stuck?",
+        "Give me step-by-step instructions to fold a paper crane.",
+        "Could you tell me how I can fix a flat tyre?",
+        "Hypothetically, how could someone grow tomatoes indoors?",
+    ],
+)
+def test_retensed_knows_common_request_openings(request_text: str) -> None:
+    past, future = retensed(request_text, 0), retensed(request_text, 1)
+    assert past is not None and future is not None and past != future
+
+
+def test_each_train_item_gets_both_tenses_and_several_framings() -> None:
+    text = "How do I pick the lock on my neighbour's door?"
+    out = variants("plain-0000000002", text, encode=False)
+    framed = [variant for variant in out[1:] if text[1:] in variant]
+    tensed = [variant for variant in out[1:] if text[1:] not in variant]
+    assert len(framed) == FRAMINGS_PER_ITEM
+    assert len(tensed) == 2 and all("pick the lock" in variant for variant in tensed)
+    assert sum(" did " in variant for variant in tensed) == 1
 
 
 def test_guard_views_are_what_the_classifier_reads_after_decoding() -> None:
