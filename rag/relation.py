@@ -42,11 +42,13 @@ class Relation(BaseModel):
 
 
 def relation(statement: str) -> Relation | None:
-    """The cause and effect `statement` states (the first causal wording in it), or None
-    when it has none or one side has no content term."""
-    match = _MARKER.search(statement)
-    if match is None:
+    """The cause and effect `statement` states, or None when it has no causal wording, more
+    than one (a chain, "A causes B, which leads to C", has no one direction to compare), or
+    a side with no content term."""
+    found = list(_MARKER.finditer(statement))
+    if len(found) != 1:
         return None
+    match = found[0]
     before = frozenset(terms(statement[: match.start()]))
     after = frozenset(terms(statement[match.end() :]))
     if not before or not after:

@@ -32,6 +32,12 @@ def test_terms_both_sides_share_do_not_decide_the_direction() -> None:
     assert not stated_the_other_way("data drift causes concept drift", both)
 
 
+def test_a_chain_of_causes_reverses_nothing() -> None:
+    chain = ["Underfitting leads to poor performance, and it is caused by high bias."]
+    assert relation(chain[0]) is None
+    assert not stated_the_other_way("high bias leads to underfitting", chain)
+
+
 def test_sentences_without_a_relation_between_the_sides_reverse_nothing() -> None:
     assert not stated_the_other_way("feedback loops cause bias", ["Feedback loops amplify bias."])
     assert not stated_the_other_way("bias causes feedback loops", COURSE)
