@@ -96,7 +96,7 @@ def test_pooled_falls_back_to_alone_for_an_embedder_that_cannot_pool(tmp_path: P
 
 def test_a_file_of_another_embedder_or_format_is_not_used(tmp_path: Path) -> None:
     path = tmp_path / CACHE_FILE
-    vectors = np.ones((1, 256), dtype=np.float32) / 16
+    vectors = np.full((1, 256), 1 / 16, dtype=np.float32)
     save_vectors(path, "another-model", ["a text"], vectors, "alone")
     embedder = CachedEmbedder(HashingEmbedder())
     assert read_vectors(path, embedder.name) == {}
@@ -152,3 +152,30 @@ def test_onnx_ingestion_pools_grounding_vectors(tmp_path: Path) -> None:
         assert str(saved["method"]) == "pooled+alone"  # the quoted sentence is embedded alone
     texts = texts_of(store.load().chunks)
     assert sorted(read_vectors(path, embedder.name)) == sorted(texts)
+
+
+def test_the_python_api_ingestion_leaves_nothing_for_the_primer(tmp_path: Path) -> None:
+    from rag.components import make_embedder, make_ingestor
+    from rag.knowledge import KnowledgeBase
+    from rag.settings import load_settings
+
+    kb = tmp_path / "kb"
+    kb.mkdir()
+    (kb / "drift.md").write_text(
+        "# Drift\n\n## Data Drift\n\nInputs change over time. Watch them.\n"
+    )
+    settings = load_settings(
+        data_dir=tmp_path / "data", kb_paths=[kb], index={"embedder": "hashing"}
+    )
+    assert make_ingestor(settings, make_embedder(settings)).grounding == "alone"
+    embedder = make_embedder(settings)
+    assert isinstance(embedder, CachedEmbedder)
+    knowledge = KnowledgeBase(settings, embedder)
+    try:
+        knowledge.ingest([kb])
+        texts = texts_of(knowledge.store.load().chunks)
+        assert texts and embedder.missing(texts) == []  # loaded from the file at once
+    finally:
+        knowledge.close()
+    off = settings.with_overrides({"index": {"ingest_grounding": "off"}})
+    assert make_ingestor(off, make_embedder(off)).grounding == "off"
