@@ -229,11 +229,18 @@ def _decode_blobs(text: str) -> tuple[str, list[DecodedView]]:
 
 
 def _unescape(text: str) -> tuple[str, list[str]]:
-    """URL escapes (`%68%6F%77`) and HTML character references (`&#104;`) decoded."""
+    """URL escapes (`%68%6F%77`) and HTML character references (`&#104;`) decoded.
+
+    URL escapes count only when they decode to valid UTF-8: an ascii85 blob holds "%D0"
+    and "+" by chance, and unquoting it would break the blob before its own decoder sees it.
+    """
     methods: list[str] = []
     if len(re.findall(r"%[0-9A-Fa-f]{2}", text)) >= 3:
-        text = urllib.parse.unquote_plus(text)
-        methods.append("url-encoding")
+        try:
+            text = urllib.parse.unquote_plus(text, errors="strict")
+            methods.append("url-encoding")
+        except UnicodeDecodeError:
+            pass
     if len(re.findall(r"&#(?:\d+|x[0-9A-Fa-f]+);", text)) >= 3:
         text = html.unescape(text)
         methods.append("html-entities")

@@ -156,3 +156,11 @@ def test_real_guard_refuses_encoded_harm(input_guard: InputGuard, encoding: str)
 def test_real_guard_passes_benign_questions_full_of_code(input_guard: InputGuard) -> None:
     refused = [t for t in _items("benign_code_questions.jsonl") if not input_guard.check(t).allowed]
     assert refused == []
+
+
+def test_an_ascii85_blob_with_percent_escapes_by_chance_still_decodes() -> None:
+    # found by the property above: "%D0" and "%FE" inside the blob were URL-unquoted first
+    sentence = "how people summer green my school city city teacher school"
+    blob = base64.a85encode(sentence.encode()).decode()
+    assert "%D0" in blob
+    assert sentence in [view.text for view in decoded_views(blob)]
