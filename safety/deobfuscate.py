@@ -24,7 +24,6 @@ import html
 import importlib.resources
 import re
 import unicodedata
-import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -228,19 +227,38 @@ def _decode_blobs(text: str) -> tuple[str, list[DecodedView]]:
 # -- whole-text decoders ----------------------------------------------------------------
 
 
+_ESCAPE_RUN = re.compile(r"(?:%[0-9A-Fa-f]{2})+")
+
+
+def _unquote_runs(text: str) -> tuple[str, int]:
+    """Each run of URL escapes decoded on its own, bytes that are not UTF-8 dropped;
+    returns the text and how many characters the escapes decoded to."""
+    count = 0
+
+    def decode(run: re.Match[str]) -> str:
+        nonlocal count
+        raw = bytes.fromhex(run.group(0).replace("%", ""))
+        chars = raw.decode("utf-8", errors="replace").replace("\ufffd", "")
+        count += len(chars)
+        return chars
+
+    return _ESCAPE_RUN.sub(decode, text), count
+
+
 def _unescape(text: str) -> tuple[str, list[str]]:
     """URL escapes (`%68%6F%77`) and HTML character references (`&#104;`) decoded.
 
-    URL escapes count only when they decode to valid UTF-8: an ascii85 blob holds "%D0"
-    and "+" by chance, and unquoting it would break the blob before its own decoder sees it.
+    URL escapes count only when at least three of them decode to characters: an ascii85
+    blob holds "%D0" and "+" by chance, and unquoting it would break the blob before its
+    own decoder sees it. Bytes that are not UTF-8 are dropped rather than making the whole
+    text count as not encoded (one appended "%FF" hid a percent-encoded request).
     """
     methods: list[str] = []
     if len(re.findall(r"%[0-9A-Fa-f]{2}", text)) >= 3:
-        try:
-            text = urllib.parse.unquote_plus(text, errors="strict")
+        unquoted, decoded_chars = _unquote_runs(text.replace("+", " "))
+        if decoded_chars >= 3:
+            text = unquoted
             methods.append("url-encoding")
-        except UnicodeDecodeError:
-            pass
     if len(re.findall(r"&#(?:\d+|x[0-9A-Fa-f]+);", text)) >= 3:
         text = html.unescape(text)
         methods.append("html-entities")
