@@ -26,8 +26,8 @@ _FORWARD = (
     r"|gives?\s+rise\s+to|brings?\s+about"
 )
 _BACKWARD = (
-    r"(?:is|are|was|were|be|been|being|gets?|got)\s+(?:\w+\s+)?(?:caused|produced|triggered|"
-    r"induced|driven|brought\s+about)\s+by|results?\s+from|resulted\s+from|stems?\s+from"
+    r"(?:caused|produced|triggered|induced|driven|brought\s+about)\s+by"
+    r"|results?\s+from|resulted\s+from|stems?\s+from"
     r"|arises?\s+from|due\s+to|because\s+of|owing\s+to|comes?\s+from"
 )
 _MARKER = re.compile(rf"\b(?:(?P<back>{_BACKWARD})|(?P<fwd>{_FORWARD}))\b", re.IGNORECASE)

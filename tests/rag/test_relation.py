@@ -18,6 +18,21 @@ def test_cause_and_effect_are_read_from_active_and_passive_wording() -> None:
     assert relation("labels are noisy") is None, "no causal wording, no relation"
 
 
+def test_a_participle_passive_runs_backward_without_an_auxiliary() -> None:
+    # "X caused by Y" names Y as the cause with or without "is" before it
+    for sentence in (
+        "Inflated test scores caused by data leakage mislead the team.",
+        "Inflated test scores are often, in practice, caused by data leakage.",
+    ):
+        stated = relation(sentence)
+        assert stated is not None, sentence
+        assert {"data", "leakag"} <= stated.cause, sentence
+    assert not stated_the_other_way(
+        "data leakage causes inflated test scores",
+        ["Inflated test scores caused by data leakage are common."],
+    )
+
+
 def test_a_why_question_whose_premise_runs_the_other_way_is_caught() -> None:
     (premise,) = premises("Why do unreliable predictions lead to poor data quality?")
     assert stated_the_other_way(premise, COURSE)
