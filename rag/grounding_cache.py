@@ -75,12 +75,17 @@ def file_is_usable(path: Path, model: str) -> bool:
         return False
 
 
-def read_vectors(path: Path, model: str) -> dict[str, Vectors]:
-    """The saved vectors by text, if `path` is a usable file of `model` (else empty)."""
+def read_vectors(path: Path, model: str, *, standalone_only: bool = False) -> dict[str, Vectors]:
+    """The saved vectors by text, if `path` is a usable file of `model` (else empty);
+    with `standalone_only`, empty too when some of them were pooled from passages (they
+    are not the vectors answering would embed, and must not pass as such)."""
     if not file_is_usable(path, model):
         return {}
     try:
         with np.load(path, allow_pickle=False) as saved:
+            method = str(saved["method"]) if "method" in saved.files else "alone"
+            if standalone_only and "pooled" in method:
+                return {}
             texts, vectors = json.loads(str(saved["texts"])), saved["vectors"]
     except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
         return {}

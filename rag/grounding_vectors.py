@@ -129,7 +129,7 @@ def write_grounding(
     texts = texts_of(chunks)
     if not texts or len(texts) > MAX_TEXTS:
         return 0
-    known = {**read_vectors(path, embedder.name), **pooled}
+    known = {**read_vectors(path, embedder.name, standalone_only=not pooled), **pooled}
     missing = [t for t in texts if t not in known]
     inner = embedder.inner if isinstance(embedder, CachedEmbedder) else embedder
     if on_progress:

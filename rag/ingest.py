@@ -297,6 +297,7 @@ class Ingestor:
         if old is not None:
             sources = _merge_sources(old.manifest.sources, sources)
         report.sources = [s.path for s in sources]
+        grounding: tuple[list[Chunk], dict[str, Vectors]] | None = None
         changed = (
             bool(unique_new)
             or any(f.status == "removed" for f in report.files)
@@ -326,14 +327,7 @@ class Ingestor:
             report.wrote_index = True
             del all_vectors
             if self.grounding != "off":
-                write_grounding(
-                    self.embedder,
-                    all_chunks,
-                    self.store.dir / CACHE_FILE,
-                    pooled=pooled,
-                    threads=threads,
-                    on_progress=on_progress,
-                )
+                grounding = (all_chunks, pooled)
         else:
             all_chunks = [c for c, _ in kept]
         report.totals = {
@@ -348,7 +342,32 @@ class Ingestor:
         report.quality = quality_facts(report, all_chunks, duplicates)
         report.seconds = round(time.perf_counter() - started, 3)
         self._save(report)
+        if grounding is not None:
+            self._write_grounding(*grounding, threads=threads, on_progress=on_progress)
         return report
+
+    def _write_grounding(
+        self,
+        chunks: Sequence[Chunk],
+        pooled: dict[str, Vectors],
+        *,
+        threads: int | None,
+        on_progress: ProgressCallback | None,
+    ) -> None:
+        """The new index's grounding vectors, after its report is saved: they are only a
+        cache, so a failure here (or Ctrl+C) costs the first answers some speed, never the
+        index or its report."""
+        try:
+            write_grounding(
+                self.embedder,
+                chunks,
+                self.store.dir / CACHE_FILE,
+                pooled=pooled,
+                threads=threads,
+                on_progress=on_progress,
+            )
+        except Exception:
+            log.exception("grounding vectors not written; answers embed them as needed")
 
     def _load_old(self, rebuild: bool) -> IndexData | None:
         if rebuild:

@@ -179,3 +179,27 @@ def test_the_python_api_ingestion_leaves_nothing_for_the_primer(tmp_path: Path) 
         knowledge.close()
     off = settings.with_overrides({"index": {"ingest_grounding": "off"}})
     assert make_ingestor(off, make_embedder(off)).grounding == "off"
+
+
+def test_pooled_vectors_left_by_an_earlier_file_do_not_pass_as_standalone(tmp_path: Path) -> None:
+    path = tmp_path / CACHE_FILE
+    embedder = CachedEmbedder(HashingEmbedder())
+    vectors = np.full((1, embedder.dim), 1 / 16, dtype=np.float32)
+    save_vectors(path, embedder.name, ["a text"], vectors, "pooled+alone")
+    assert read_vectors(path, embedder.name) != {}
+    assert read_vectors(path, embedder.name, standalone_only=True) == {}
+    save_vectors(path, embedder.name, ["a text"], vectors, "alone")
+    assert read_vectors(path, embedder.name, standalone_only=True) != {}
+
+
+def test_grounding_vectors_that_fail_cost_neither_the_index_nor_its_report(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*args: object, **kwargs: object) -> int:
+        raise RuntimeError("the embedder broke")
+
+    monkeypatch.setattr("rag.ingest.write_grounding", broken)
+    _, store = _ingest(tmp_path, "alone")
+    assert len(store.load().chunks) == 2
+    assert (tmp_path / "reports" / "latest.json").exists()
+    assert not (store.dir / CACHE_FILE).exists()
