@@ -208,8 +208,8 @@ def guard_embedder(settings: Settings, embedder: Embedder) -> Embedder:
             index.embedding_threads,
             index.onnx_cache_dir,
         )
-    except ModelLoadError as exc:
-        log.warning("the guards embed with torch (no ONNX export: %s)", exc)
+    except (ModelLoadError, OSError) as exc:  # OSError: the export cache cannot be written
+        log.warning("the guards embed with the index's embedder (no ONNX export: %s)", exc)
         return embedder
 
 

@@ -36,6 +36,14 @@ def test_without_an_export_the_guards_keep_the_index_embedder(tmp_path: Path) ->
     assert guard_embedder(settings, embedder) is embedder
 
 
+def test_an_export_cache_that_cannot_be_written_keeps_the_index_embedder(tmp_path: Path) -> None:
+    blocked = tmp_path / "a-file"
+    blocked.write_text("not a folder")
+    settings = load_settings(data_dir=tmp_path, index={"onnx_cache_dir": str(blocked / "onnx")})
+    embedder = CachedEmbedder(HashingEmbedder())
+    assert guard_embedder(settings, embedder) is embedder
+
+
 @pytest.mark.slow
 def test_the_guards_get_float_onnx_vectors_equal_to_torch_and_the_same_verdicts(
     real_models: RealModels,
