@@ -181,9 +181,9 @@ def _run(
     state: _State, embed: Callable[[Sequence[str]], Vectors], dim: int, batch: list[_Call]
 ) -> None:
     started, cpu = time.perf_counter(), time.thread_time()
-    unique = sorted(dict.fromkeys(t for call in batch for t in call.texts), key=len)
-    groups = similar_lengths(unique)
-    try:
+    try:  # everything that can raise: a worker that died would leave every caller waiting
+        unique = sorted(dict.fromkeys(t for call in batch for t in call.texts), key=len)
+        groups = similar_lengths(unique)
         vectors = np.concatenate(
             [np.asarray(embed(g), dtype=np.float32).reshape(len(g), dim) for g in groups]
         )

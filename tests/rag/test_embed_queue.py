@@ -127,6 +127,25 @@ def test_an_error_reaches_every_caller_of_its_batch_and_the_worker_goes_on() -> 
     assert queue.embed(["good"]).shape == (1, 32)
 
 
+def test_a_text_that_cannot_even_be_sorted_fails_its_caller_not_the_worker() -> None:
+    model = _Recording()
+    queue = EmbeddingQueue(model.embed, model.dim)
+    model.gate.set()
+    raised: list[BaseException] = []
+
+    def ask() -> None:
+        try:
+            queue.embed([None, "text"])  # type: ignore[list-item]
+        except TypeError as exc:
+            raised.append(exc)
+
+    asking = threading.Thread(target=ask, daemon=True)
+    asking.start()
+    asking.join(30)  # a dead worker would leave the caller waiting for ever
+    assert not asking.is_alive() and raised
+    assert queue.embed(["good"]).shape == (1, 32)
+
+
 def test_the_worker_stops_when_its_cache_is_gone() -> None:
     cached = CachedEmbedder(HashingEmbedder())
     assert cached.embed(["a text"]).shape == (1, 256)
