@@ -94,6 +94,23 @@ def read_vectors(path: Path, model: str, *, standalone_only: bool = False) -> di
     return {str(t): np.asarray(v, dtype=np.float32) for t, v in zip(texts, vectors, strict=True)}
 
 
+def saved_texts(path: Path) -> set[str]:
+    """The texts a grounding-vectors file holds, whatever made it (empty if unreadable)."""
+    try:
+        with np.load(path, allow_pickle=False) as saved:
+            texts = json.loads(str(saved["texts"]))
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
+        return set()
+    return {str(t) for t in texts} if isinstance(texts, list) else set()
+
+
+def holds_every_text(path: Path, chunks: Sequence[Chunk]) -> bool:
+    """True when the file at `path` has a vector for every text grounding may embed for
+    `chunks` (or there are too many texts for any to be kept ahead of time)."""
+    texts = texts_of(chunks)
+    return len(texts) > MAX_TEXTS or set(texts) <= saved_texts(path)
+
+
 def load_into(embedder: CachedEmbedder, path: Path) -> int:
     """Add the file's vectors to the embedder's cache when the file is usable."""
     return embedder.load(path) if file_is_usable(path, embedder.name) else 0

@@ -21,6 +21,7 @@ measured in the same invocation.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sqlite3
@@ -146,19 +147,20 @@ PRIMING_TIMEOUT_S = 900.0
 
 
 def wait_until_primed(index_dir: Path, timeout_s: float = PRIMING_TIMEOUT_S) -> float | None:
-    """Wait until the app has saved its grounding vectors beside the live index, so a level
-    measures an app that answers from them rather than one still embedding its passage
-    sentences in the background (the primer starts after 10 s without a question and
-    holds the embedder batch by batch). Returns the seconds waited, None on timeout."""
-    from rag.grounding_cache import CACHE_FILE
+    """Wait until the grounding vectors saved in the index folder (by the ingestion or the
+    app's primer) hold every passage sentence of the live index, so a level measures an
+    app that answers from them rather than one still embedding them in the background.
+    Returns the seconds waited, None on timeout."""
+    from rag.errors import CoursebotError
+    from rag.grounding_cache import CACHE_FILE, holds_every_text
     from rag.index import IndexStore
 
     store = IndexStore(index_dir)
     began = time.monotonic()
     while time.monotonic() - began < timeout_s:
-        live = store.pointer()
-        if live is not None and (index_dir / live / CACHE_FILE).is_file():
-            return time.monotonic() - began
+        with contextlib.suppress(CoursebotError):
+            if holds_every_text(index_dir / CACHE_FILE, store.load().chunks):
+                return time.monotonic() - began
         time.sleep(2.0)
     return None
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 from click.testing import CliRunner
 from pydantic import SecretStr
@@ -104,11 +105,25 @@ def test_users_wait_as_long_as_the_app_promises(tmp_path: Path) -> None:
 
 
 def test_a_level_waits_for_the_apps_grounding_vectors(tmp_path: Path) -> None:
+    """Against a real index and the file where the primer and the ingestion write it
+    (the index folder); an earlier version of this test made up another place."""
+    from rag.embeddings import CachedEmbedder, HashingEmbedder
+    from rag.grounding_cache import prime_grounding_vectors, save_vectors
+    from rag.index import IndexStore
+    from rag.ingest import Ingestor
+
+    kb = tmp_path / "kb"
+    kb.mkdir()
+    (kb / "drift.md").write_text("# Drift\n\nInputs change over time. Models degrade as they do.\n")
     index = tmp_path / "index"
-    (index / "v-1").mkdir(parents=True)
-    (index / "CURRENT").write_text("v-1")
-    assert wait_until_primed(index, timeout_s=0.1) is None  # still embedding
-    (index / "v-1" / CACHE_FILE).write_bytes(b"")
+    store = IndexStore(index)
+    embedder = CachedEmbedder(HashingEmbedder())
+    chunking = {"max_chars": 400, "overlap_chars": 50}
+    Ingestor(store, embedder, chunking, 1_000_000, tmp_path / "reports", grounding="off").run([kb])
+    assert wait_until_primed(index, timeout_s=0.1) is None  # nothing embedded yet
+    save_vectors(index / CACHE_FILE, embedder.name, ["another text"], np.zeros((1, 256)), "alone")
+    assert wait_until_primed(index, timeout_s=0.1) is None  # a file, but not of these texts
+    assert prime_grounding_vectors(embedder, store.load().chunks, index) > 0
     assert wait_until_primed(index, timeout_s=60) is not None
 
 
