@@ -164,8 +164,14 @@ def test_the_python_api_ingestion_leaves_nothing_for_the_primer(tmp_path: Path) 
     (kb / "drift.md").write_text(
         "# Drift\n\n## Data Drift\n\nInputs change over time. Watch them.\n"
     )
-    settings = load_settings(
+    default = load_settings(
         data_dir=tmp_path / "data", kb_paths=[kb], index={"embedder": "hashing"}
+    )
+    assert make_ingestor(default, make_embedder(default)).grounding == "off"  # the primer's
+    settings = load_settings(
+        data_dir=tmp_path / "data",
+        kb_paths=[kb],
+        index={"embedder": "hashing", "ingest_grounding": "alone"},
     )
     assert make_ingestor(settings, make_embedder(settings)).grounding == "alone"
     embedder = make_embedder(settings)
