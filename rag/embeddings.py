@@ -6,7 +6,6 @@ import copy
 import hashlib
 import json
 import logging
-import os
 import re
 import threading
 import warnings
@@ -198,22 +197,6 @@ class CachedEmbedder:
         """The texts that would need embedding."""
         with self._lock:
             return [t for t in dict.fromkeys(texts) if t not in self._cache]
-
-    def save(self, path: Path, texts: Sequence[str]) -> None:
-        """Write the vectors of `texts` (embedding any missing) to `path`, atomically."""
-        vectors = self.embed(texts)
-        partial = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.partial")
-        try:
-            with partial.open("wb") as handle:
-                np.savez(
-                    handle,
-                    model=np.array(self.name),
-                    texts=np.array(json.dumps(list(texts))),
-                    vectors=vectors,
-                )
-            os.replace(partial, path)
-        finally:
-            partial.unlink(missing_ok=True)
 
     def load(self, path: Path) -> int:
         """Add the vectors saved at `path` if they are this model's; returns how many.
