@@ -21,6 +21,7 @@ from typing import Any
 from rag.answer import Answer, Passage
 from rag.arms import ArmRouter
 from rag.backends.openai_compat import OpenAICompatGenerator
+from rag.common_words import wordpiece_words
 from rag.components import go_offline, make_embedder, make_generator, make_guards
 from rag.embeddings import Embedder
 from rag.events import FinalEvent, QuoteEvent, StreamEvent, TokenEvent
@@ -29,6 +30,7 @@ from rag.grounding import GroundingChecker
 from rag.index import FileRecord, IndexStore
 from rag.ingest import IngestReport, ProgressCallback
 from rag.knowledge import KnowledgeBase
+from rag.paths import bundled_embedding_path
 from rag.pipeline.abstention import AbstentionStep
 from rag.pipeline.finishing import FinishStep
 from rag.pipeline.generating import GenerateStep
@@ -102,6 +104,9 @@ class Assistant:
             min_dense_score=settings.retrieval.min_dense_score,
             example_overlap=answer.tuning.example_overlap,
             vocabulary=self.knowledge.vocabulary,
+            common_words=lambda: wordpiece_words(
+                settings.index.embedding_path or bundled_embedding_path()
+            ),
             wording=wording,
         )
         self.plan_step = PlanStep(

@@ -26,6 +26,7 @@ from collections.abc import Collection, Sequence
 from pydantic import BaseModel, Field
 
 from rag.answer import Passage
+from rag.common_words import is_rare
 from rag.grounding import Candidate
 from rag.keyword import stem, terms
 from rag.question_type import QuestionType, mentions
@@ -129,6 +130,7 @@ def judge(
     ranked: Sequence[Candidate],
     best_sentences: int,
     vocabulary: Collection[str] = (),
+    common_words: frozenset[str] | None = None,
 ) -> EvidenceVerdict:
     """Whether `passages` answer `question`, given their sentences scored against it.
 
@@ -136,6 +138,9 @@ def judge(
         ranked: the passages' candidate sentences with their scores (any order).
         best_sentences: how many of the best-scoring sentences may give the answer.
         vocabulary: the terms of the whole index; empty skips the term check.
+        common_words: everyday words (`rag.common_words`); when given, only a rare word
+            of the question that no document uses declines it, not an everyday one that
+            may paraphrase what the documents say in other words.
     """
     best = sorted(ranked, key=lambda c: c.score, reverse=True)
     nearby = best[0] if best else None
@@ -145,8 +150,10 @@ def judge(
         return EvidenceVerdict(covered=False, missing_entities=missing, nearby=nearby)
     if vocabulary:
         unknown = {t for t in question_type.focus if not known_term(t, vocabulary)}
-        if unknown:
-            words = [w for w in re.findall(r"[\w'-]+", question) if set(terms(w)) & unknown]
+        words = [w for w in re.findall(r"[\w'-]+", question) if set(terms(w)) & unknown]
+        if common_words is not None:
+            words = [w for w in words if is_rare(w, common_words)]
+        if words:
             return EvidenceVerdict(
                 covered=False, unknown_terms=list(dict.fromkeys(words)), nearby=nearby
             )

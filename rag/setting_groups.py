@@ -336,6 +336,13 @@ class GroundingTuning(Group):
         "('kurtosis') and no answerable one, but it cannot tell a rare subject from a "
         "paraphrase ('affect' asked, 'degrade' written), which new users write often.",
     )
+    evidence_rare_terms: bool = Field(
+        True,
+        description="Decline when a rare word of the question (one the embedding model's "
+        "WordPiece vocabulary splits, `rag.common_words`: 'kurtosis', 'Timsort') is used by "
+        "no indexed document; everyday words, which may paraphrase the documents, are left "
+        "to the other checks. The narrow form of evidence_vocabulary (which wins when on).",
+    )
     question_parts: bool = Field(
         True,
         description="Judge and quote each part of a multi-part question on its own "

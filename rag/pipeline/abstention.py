@@ -16,6 +16,7 @@ from rag.relation import stated_the_other_way
 from rag.text import split_sentences
 
 Vocabulary = Callable[[], Collection[str]]
+CommonWords = Callable[[], frozenset[str]]
 _QUANTITY = re.compile(r"(?<![\w.])(\d+(?:[.,]\d+)*)\s*-?\s*([A-Za-z%]+)")
 
 _NOT_UNITS = frozenset(
@@ -69,12 +70,14 @@ class AbstentionStep:
         min_dense_score: float,
         example_overlap: float,
         vocabulary: Vocabulary | None = None,
+        common_words: CommonWords | None = None,
         wording: Wording | None = None,
     ) -> None:
         self.grounding = grounding
         self.min_dense_score = min_dense_score
         self.example_overlap = example_overlap
         self.vocabulary = vocabulary
+        self.common_words = common_words
         self.wording = wording or Wording()
 
     def decide(self, turn: Turn) -> bool:
@@ -120,13 +123,22 @@ class AbstentionStep:
     def _judge(self, question: str, turn: Turn) -> EvidenceVerdict:
         tuning = self.grounding.tuning
         ranked = self.grounding.score_candidates(question, turn.usable)
+        common: frozenset[str] | None = None
+        if not tuning.evidence_vocabulary:
+            common = (
+                self.common_words() if tuning.evidence_rare_terms and self.common_words else None
+            )
+        use_vocabulary = self.vocabulary is not None and (
+            tuning.evidence_vocabulary or bool(common)
+        )
         return judge(
             question,
             classify(question),
             turn.usable,
             ranked,
             tuning.evidence_sentences,
-            self.vocabulary() if self.vocabulary and tuning.evidence_vocabulary else (),
+            self.vocabulary() if self.vocabulary is not None and use_vocabulary else (),
+            common,
         )
 
     def _not_in_evidence(self, turn: Turn) -> bool:
