@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from rag.grounding import DEFAULT_TUNING, GroundingChecker
 from rag.question_type import classify, gives_form
-from tests.rag.test_quote_bonus import ChosenSimilarity
-from tests.rag.test_quote_bonus import _passage as passage
+from tests.rag.test_quote_bonus import ChosenSimilarity, passage
 
 OPENING = "Much of this labour stays out of sight in descriptions of finished models."
 REASON = "It is called hidden because papers rarely mention the people who label data."

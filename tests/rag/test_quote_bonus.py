@@ -39,7 +39,7 @@ class ChosenSimilarity:
         return np.asarray(rows, dtype=np.float32)
 
 
-def _passage(chunk_id: str, text: str) -> Passage:
+def passage(chunk_id: str, text: str) -> Passage:
     return Passage(
         chunk_id=chunk_id,
         source="course.md",
@@ -53,7 +53,7 @@ def _passage(chunk_id: str, text: str) -> Passage:
 
 def _quoted(first_sim: float, second_sim: float, top_bonus: float | None = None) -> str:
     checker = GroundingChecker(ChosenSimilarity({FIRST: first_sim, SECOND: second_sim}), 0.5)
-    passages = [_passage("first", FIRST), _passage("second", SECOND)]
+    passages = [passage("first", FIRST), passage("second", SECOND)]
     quoted = checker.extract(QUESTION, passages, 0.1, top_bonus=top_bonus)
     assert quoted is not None
     return quoted.citations[0].chunk_id
