@@ -148,8 +148,9 @@ def without_quotes(text: str) -> str:
 
 
 def normalise(text: str) -> str:
-    """Lower-case; thousands separators, currency signs and dashes removed; % spelled out."""
-    text = text.lower()
+    """Lower-case; thousands separators, currency signs, dashes and underscores removed (so a
+    snake_case identifier is matched by its words); % spelled out."""
+    text = text.lower().replace("_", " ")
     text = re.sub(r"(?<=\d),(?=\d{3})", "", text)
     text = text.replace("%", " percent ").replace("$", " ").replace("\\", " ")
     text = re.sub(r"[–—−/]", " ", text)

@@ -49,6 +49,9 @@ def test_terms_match_word_starts_and_whole_numbers() -> None:
     assert contains_term("10,000 concurrent requests", "10000")
     assert not contains_term("a rate of 80%", "8%")
     assert not contains_term("a rate of 8.5%", "8")
+    assert contains_term("x = stddev_samp(y)", "stddev_samp")
+    assert contains_term("the sort_key argument", "sort key")
+    assert not contains_term("stddev_pop(y)", "stddev_samp")
     assert numbers("MAE = $11.67k, 10,000 requests, 0.50 share [2]") == {"11.67", "10000", "0.5"}
 
 
