@@ -94,9 +94,10 @@ class AbstentionStep:
             abstain(turn.answer, "mentioned-as-example", text)
             turn.answer.citations = self.grounding.cite_whole(example)
             return True
-        if self._not_in_evidence(turn):
+        premise = self.unsupported_premise(turn.answer.resolved_question, turn.usable)
+        if self._not_in_evidence(turn, rare_terms=premise is None):
             return True
-        turn.premise = self.unsupported_premise(turn.answer.resolved_question, turn.usable)
+        turn.premise = premise
         return False
 
     def unsupported_premise(self, question: str, passages: Sequence[Passage]) -> str | None:
@@ -120,14 +121,12 @@ class AbstentionStep:
                 return premise
         return None
 
-    def _judge(self, question: str, turn: Turn) -> EvidenceVerdict:
+    def _judge(self, question: str, turn: Turn, rare_terms: bool = True) -> EvidenceVerdict:
         tuning = self.grounding.tuning
         ranked = self.grounding.score_candidates(question, turn.usable)
         common: frozenset[str] | None = None
-        if not tuning.evidence_vocabulary:
-            common = (
-                self.common_words() if tuning.evidence_rare_terms and self.common_words else None
-            )
+        if not tuning.evidence_vocabulary and rare_terms and tuning.evidence_rare_terms:
+            common = self.common_words() if self.common_words else None
         use_vocabulary = self.vocabulary is not None and (
             tuning.evidence_vocabulary or bool(common)
         )
@@ -141,13 +140,16 @@ class AbstentionStep:
             common,
         )
 
-    def _not_in_evidence(self, turn: Turn) -> bool:
+    def _not_in_evidence(self, turn: Turn, rare_terms: bool = True) -> bool:
+        """Decline when no part of the question is answered by the evidence. `rare_terms`
+        is off for a question whose premise no passage supports: correcting the premise
+        with what the documents do say tells the reader more than "no mention of X"."""
         if not self.grounding.tuning.evidence_check:
             return False
         question = turn.answer.resolved_question
         parts = split_parts(question) if self.grounding.tuning.question_parts else [question]
         with timed(turn.timings, "grounding_s"):
-            verdicts = [self._judge(part, turn) for part in parts]
+            verdicts = [self._judge(part, turn, rare_terms) for part in parts]
         if any(v.covered for v in verdicts):
             if len(parts) > 1:
                 turn.parts = [p for p, v in zip(parts, verdicts, strict=True) if v.covered]
