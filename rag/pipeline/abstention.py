@@ -127,16 +127,14 @@ class AbstentionStep:
         common: frozenset[str] | None = None
         if not tuning.evidence_vocabulary and rare_terms and tuning.evidence_rare_terms:
             common = self.common_words() if self.common_words else None
-        use_vocabulary = self.vocabulary is not None and (
-            tuning.evidence_vocabulary or bool(common)
-        )
+        wanted = tuning.evidence_vocabulary or bool(common)
         return judge(
             question,
             classify(question),
             turn.usable,
             ranked,
             tuning.evidence_sentences,
-            self.vocabulary() if self.vocabulary is not None and use_vocabulary else (),
+            self.vocabulary() if self.vocabulary is not None and wanted else (),
             common,
         )
 
