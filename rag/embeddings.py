@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import copy
 import hashlib
-import json
 import logging
 import re
 import threading
 import warnings
-import zipfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from itertools import pairwise
 from pathlib import Path
@@ -198,30 +196,15 @@ class CachedEmbedder:
         with self._lock:
             return [t for t in dict.fromkeys(texts) if t not in self._cache]
 
-    def load(self, path: Path) -> int:
-        """Add the vectors saved at `path` if they are this model's; returns how many.
-
-        A missing, damaged or other model's file adds nothing: it is only a cache.
-        """
-        try:
-            with np.load(path, allow_pickle=False) as saved:
-                model, vectors = str(saved["model"]), saved["vectors"]
-                texts = json.loads(str(saved["texts"]))
-        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as exc:
-            if path.exists():
-                log.warning("ignoring the embedding cache %s: %s", path, exc)
-            return 0
-        if (
-            model != self.name
-            or not isinstance(texts, list)
-            or vectors.shape != (len(texts), self.dim)
-        ):
+    def add(self, vectors: Mapping[str, Vectors]) -> int:
+        """Remember `vectors` by text (saved ones: `grounding_cache.load_into`); returns
+        how many, 0 when the wrong width or more than the cache holds."""
+        if any(np.shape(v) != (self.dim,) for v in vectors.values()):
             return 0
         with self._lock:
-            if len(self._cache) + len(texts) > self.max_entries:
+            if len(self._cache) + len(vectors) > self.max_entries:
                 return 0
             self._cache.update(
-                (str(t), np.asarray(v, dtype=np.float32))
-                for t, v in zip(texts, vectors, strict=True)
+                (str(t), np.asarray(v, dtype=np.float32)) for t, v in vectors.items()
             )
-        return len(texts)
+        return len(vectors)

@@ -30,6 +30,7 @@ import numpy.typing as npt
 from rag.chunking import Chunk
 from rag.embeddings import CachedEmbedder, Embedder
 from rag.grounding import grounding_texts
+from rag.vector_space import same_space
 
 log = logging.getLogger(__name__)
 
@@ -66,11 +67,12 @@ def save_vectors(
 
 
 def file_is_usable(path: Path, model: str) -> bool:
-    """True when `path` holds grounding vectors of `model` in a format this code reads."""
+    """True when `path` holds grounding vectors of `model`'s vector space (made by it, or
+    by the same weights on another float runtime) in a format this code reads."""
     try:
         with np.load(path, allow_pickle=False) as saved:
             version = int(saved["format"]) if "format" in saved.files else 1
-            return str(saved["model"]) == model and version in READABLE_FORMATS
+            return same_space(str(saved["model"]), model) and version in READABLE_FORMATS
     except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
         return False
 
@@ -112,8 +114,11 @@ def holds_every_text(path: Path, chunks: Sequence[Chunk]) -> bool:
 
 
 def load_into(embedder: CachedEmbedder, path: Path) -> int:
-    """Add the file's vectors to the embedder's cache when the file is usable."""
-    return embedder.load(path) if file_is_usable(path, embedder.name) else 0
+    """Add the file's vectors to the embedder's cache when the file is usable (a missing,
+    damaged or other model's file adds nothing: it is only a cache); returns how many."""
+    if path.exists() and not file_is_usable(path, embedder.name):
+        log.info("not using the grounding vectors %s (another model or format)", path)
+    return embedder.add(read_vectors(path, embedder.name))
 
 
 def texts_of(chunks: Sequence[Chunk]) -> list[str]:

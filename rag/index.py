@@ -51,6 +51,7 @@ from rag.index_format import (
     verify_version,
 )
 from rag.index_format import read_manifest as read_manifest_of
+from rag.vector_space import same_space
 
 log = logging.getLogger(__name__)
 
@@ -365,8 +366,12 @@ def _sources_from_files(manifest: Manifest) -> list[SourceRecord]:
 def manifest_settings_problem(
     manifest: Manifest, embedding_model: str, chunking: dict[str, Any]
 ) -> str | None:
-    """Why an index cannot be used with these settings, or None when it can."""
-    if manifest.embedding_model != embedding_model:
+    """Why an index cannot be used with these settings, or None when it can.
+
+    An index of another embedder in the same vector space (torch and float ONNX of one
+    model) passes here; its vectors are then checked with `rag.vector_space.probe_problem`.
+    """
+    if not same_space(manifest.embedding_model, embedding_model):
         return (
             f"The index was built with embedding model {manifest.embedding_model!r}, but the "
             f"settings use {embedding_model!r}."

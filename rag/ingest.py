@@ -38,6 +38,7 @@ from rag.grounding_vectors import (
 )
 from rag.index import FileRecord, IndexData, IndexStore, Manifest, SourceRecord
 from rag.ingest_report import FileReport, IngestReport, quality_facts
+from rag.vector_space import probe_problem
 
 log = logging.getLogger(__name__)
 
@@ -376,11 +377,11 @@ class Ingestor:
             data = self.store.load()
         except IndexMissing:
             return None
-        if (
-            data.manifest.embedding_model != self.passages.name
-            or data.manifest.chunking != self.chunking
-        ):
+        if data.manifest.chunking != self.chunking:
             return None
+        texts = [c.embed_text for c in data.chunks]
+        if probe_problem(data.manifest.embedding_model, self.passages, texts, data.vectors):
+            return None  # another vector space: everything is embedded again
         return data
 
     @staticmethod

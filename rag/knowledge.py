@@ -15,10 +15,17 @@ from rag.components import make_ingestor
 from rag.embeddings import Embedder, passage_embedder
 from rag.errors import IndexCorrupt, IndexMissing
 from rag.grounding_cache import GroundingPrimer
-from rag.index import REBUILD_HINT, FileRecord, IndexStore, manifest_settings_problem
+from rag.index import (
+    REBUILD_HINT,
+    FileRecord,
+    IndexData,
+    IndexStore,
+    manifest_settings_problem,
+)
 from rag.ingest import IngestReport, ProgressCallback
 from rag.retrieval import HybridRetriever
 from rag.settings import Settings
+from rag.vector_space import probe_problem
 
 
 class KnowledgeBase:
@@ -46,11 +53,16 @@ class KnowledgeBase:
         problem = manifest_settings_problem(manifest, passages.name, self.settings.index.chunking)
         if problem:
             raise IndexCorrupt(f"{problem} {REBUILD_HINT}")
-        self.reload()
-
-    def reload(self) -> None:
-        """(Re)build the retriever over the index as it is on disk now."""
         data = self.store.load()
+        texts = [c.embed_text for c in data.chunks]
+        problem = probe_problem(manifest.embedding_model, passages, texts, data.vectors)
+        if problem:
+            raise IndexCorrupt(f"{problem} {REBUILD_HINT}")
+        self.reload(data)
+
+    def reload(self, data: IndexData | None = None) -> None:
+        """(Re)build the retriever over `data`, or over the index as it is on disk now."""
+        data = data or self.store.load()
         retrieval = self.settings.retrieval
         self._retriever = HybridRetriever(
             data.chunks,

@@ -11,7 +11,12 @@ from rag.answer import Passage
 from rag.chunking import Chunk
 from rag.embeddings import CachedEmbedder, HashingEmbedder, Vectors
 from rag.grounding import GroundingChecker, grounding_texts
-from rag.grounding_cache import CACHE_FILE, GroundingPrimer, prime_grounding_vectors
+from rag.grounding_cache import (
+    CACHE_FILE,
+    GroundingPrimer,
+    load_into,
+    prime_grounding_vectors,
+)
 
 
 class CountingEmbedder(HashingEmbedder):
@@ -83,8 +88,8 @@ def test_a_damaged_or_foreign_file_is_ignored_and_replaced(tmp_path: Path) -> No
     assert prime_grounding_vectors(CachedEmbedder(inner), CHUNKS, tmp_path) > 0
     assert inner.seen, "nothing was trusted from the damaged file"
     other_model = CachedEmbedder(HashingEmbedder(dim=64))
-    assert other_model.load(tmp_path / CACHE_FILE) == 0
-    assert CachedEmbedder(CountingEmbedder()).load(tmp_path / CACHE_FILE) > 0
+    assert load_into(other_model, tmp_path / CACHE_FILE) == 0
+    assert load_into(CachedEmbedder(CountingEmbedder()), tmp_path / CACHE_FILE) > 0
 
 
 def test_background_primer_embeds_everything_while_idle_and_saves(tmp_path: Path) -> None:
