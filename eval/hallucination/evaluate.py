@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from eval.hallucination.calibration import Calibration, calibrate, load_labels
 from eval.hallucination.questions import Question, Split, load_questions
@@ -69,10 +69,13 @@ def evaluate(
     calibration: Calibration | None,
     run_info: dict[str, Any],
     progress: bool = True,
+    progress_to: TextIO | None = None,
 ) -> RunMetrics:
     """Run (or resume) and score; writes run.json, results.jsonl, metrics.json, reports."""
     info = start_run(out_dir, run_info)
-    done = run_questions(assistant, questions, out_dir, verifier, progress=progress)
+    done = run_questions(
+        assistant, questions, out_dir, verifier, progress=progress, progress_to=progress_to
+    )
     records = [done[q.id] for q in questions]
     metrics = summarise(str(info.get("name", out_dir.name)), records, calibration)
     finish_run(out_dir, info, metrics)

@@ -6,7 +6,7 @@ import json
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, TextIO
 
 from pydantic import BaseModel
 from tqdm import tqdm
@@ -73,12 +73,14 @@ def run_questions(
     out_dir: Path,
     verifier: ClaimVerifier,
     progress: bool = True,
+    progress_to: TextIO | None = None,
 ) -> dict[str, dict[str, Any]]:
-    """Ask every question not answered yet; append each result to results.jsonl at once."""
+    """Ask every question not answered yet; append each result to results.jsonl at once.
+    The progress bar goes to `progress_to` (default stderr)."""
     store = ResultStore(out_dir)
     done = store.load()
     todo = [q for q in questions if q.id not in done]
-    for question in tqdm(todo, desc="questions", unit="q", disable=not progress):
+    for question in tqdm(todo, desc="questions", unit="q", disable=not progress, file=progress_to):
         started = time.perf_counter()
         answer = assistant.ask(
             question.question,

@@ -109,3 +109,31 @@ def test_invalid_utf8_in_a_question_is_cleaned_answered_logged_and_quiet(tmp_pat
     with sqlite3.connect(data / "coursebot.sqlite3") as db:
         (question,) = db.execute("SELECT question FROM turns").fetchone()
     assert question == "What is data drift?\ufffd"
+
+
+@pytest.mark.slow
+def test_eval_hallucination_keeps_llama_cpp_output_off_stderr(tmp_path: Path) -> None:
+    """The evaluation loads the real model like `ask` does, and like `ask` it shows only
+    its own lines without --verbose (llama.cpp printed its context-size warning here)."""
+    first = (REPO / "eval" / "data" / "questions.jsonl").read_text().splitlines()[0]
+    questions = tmp_path / "one.jsonl"
+    questions.write_text(first + "\n")
+    env = env_for(tmp_path / "data")
+    del env["COURSEBOT_INDEX__EMBEDDER"]
+    done = subprocess.run(
+        [
+            str(Path(sys.executable).parent / "coursebot"),
+            *("eval", "hallucination", "--questions", str(questions)),
+            *("--out", str(tmp_path / "run"), "--no-progress"),
+        ],
+        capture_output=True,
+        env=env,
+        cwd=REPO,
+        timeout=900,
+        check=False,
+    )
+    stderr = done.stderr.decode()
+    assert done.returncode == 0, stderr
+    assert "llama" not in stderr and "n_ctx" not in stderr, stderr
+    assert stderr.splitlines()[0] == f"1 questions -> {tmp_path / 'run'}"
+    assert "report:" in done.stdout.decode()

@@ -22,7 +22,7 @@ from eval.hallucination.questions import Split
 from eval.hallucination.report import fmt
 from eval.hallucination.runinfo import describe_run
 from rag.errors import ConfigError
-from ui.cli.common import friendly_errors, offline, settings_from
+from ui.cli.common import friendly_errors, offline, quiet_libraries, real_stderr, settings_from
 
 
 def parse_overrides(pairs: tuple[str, ...]) -> dict[str, Any]:
@@ -110,21 +110,31 @@ def hallucination(
     from rag.paths import bundled_embedding_path
 
     click.echo(f"{len(questions)} questions -> {out_dir}", err=True)
-    assistant = Assistant.from_settings(settings)
-    if kb_dirs:
-        report = assistant.ingest()
-        click.echo(f"knowledge base: {report.totals}", err=True)
-    embedder = (
-        assistant.embedder
-        if isinstance(getattr(assistant.embedder, "inner", None), SentenceTransformerEmbedder)
-        else SentenceTransformerEmbedder(settings.index.embedding_path or bundled_embedding_path())
-    )
-    verifier, calibration = calibrated_verifier(embedder, out_dir)
-    info = describe_run(name or out_dir.name, settings, questions_file, overrides)
-    info["split"] = split
-    metrics = evaluate(
-        assistant, questions, out_dir, verifier, calibration, info, progress=progress
-    )
+    with quiet_libraries():
+        assistant = Assistant.from_settings(settings)
+        if kb_dirs:
+            report = assistant.ingest()
+            click.echo(f"knowledge base: {report.totals}", file=real_stderr())
+        embedder = (
+            assistant.embedder
+            if isinstance(getattr(assistant.embedder, "inner", None), SentenceTransformerEmbedder)
+            else SentenceTransformerEmbedder(
+                settings.index.embedding_path or bundled_embedding_path()
+            )
+        )
+        verifier, calibration = calibrated_verifier(embedder, out_dir)
+        info = describe_run(name or out_dir.name, settings, questions_file, overrides)
+        info["split"] = split
+        metrics = evaluate(
+            assistant,
+            questions,
+            out_dir,
+            verifier,
+            calibration,
+            info,
+            progress=progress,
+            progress_to=real_stderr(),
+        )
     for metric, estimate in metrics.rates.items():
         click.echo(f"{metric:24s} {fmt(estimate)}  (n={estimate.n})")
     s = calibration.cross_validated
