@@ -22,6 +22,7 @@ from rag.generation import Generator, LlamaCppGenerator
 from rag.index import IndexStore
 from rag.ingest import Ingestor
 from rag.onnx_embedder import OnnxEmbedder
+from rag.onnx_export import Precision
 from rag.paths import bundled_embedding_path, bundled_llm_path
 from rag.protocols import InputGuardLike, OutputGuardLike
 from rag.settings import Settings
@@ -40,26 +41,34 @@ def go_offline() -> None:
 def make_embedder(settings: Settings) -> Embedder:
     """The embedder `settings.index.embedder` names, behind the question-time cache.
 
+    The default, float ONNX, is the model's own vectors without importing torch (about
+    4 s of a 9 s cold start); when its export cannot be made or run (a model that does not
+    pool by mean tokens, a cache folder that cannot be written), the same model is run by
+    torch instead, with a warning: both make the same vectors, so an index built by
+    either opens with the other (`rag/vector_space.py`).
+
     Raises:
         ModelLoadError: the model folder is missing or damaged, or its export failed.
     """
     index = settings.index
+    path = index.embedding_path or bundled_embedding_path()
     if index.embedder == "hashing":
         return CachedEmbedder(HashingEmbedder())
-    if index.embedder in ("onnx", "onnx-int8"):
-        return CachedEmbedder(
-            OnnxEmbedder(
-                index.embedding_path or bundled_embedding_path(),
-                "int8" if index.embedder == "onnx-int8" else "float",
-                threads=index.embedding_threads,
-                cache_root=index.onnx_cache_dir,
-            )
-        )
-    return CachedEmbedder(
-        SentenceTransformerEmbedder(
-            settings.index.embedding_path or bundled_embedding_path(),
-            threads=settings.index.embedding_threads,
-        )
+    if index.embedder == "onnx-int8":
+        return CachedEmbedder(_onnx(path, "int8", settings))
+    if index.embedder == "onnx":
+        try:
+            return CachedEmbedder(_onnx(path, "float", settings))
+        except (ModelLoadError, OSError) as exc:  # OSError: the export cache cannot be written
+            log.warning("embedding with the model on torch (no float ONNX export: %s)", exc)
+    return CachedEmbedder(SentenceTransformerEmbedder(path, threads=index.embedding_threads))
+
+
+def _onnx(path: Path, precision: Precision, settings: Settings) -> OnnxEmbedder:
+    """The model folder at `path` on ONNX Runtime, exported on first use."""
+    index = settings.index
+    return OnnxEmbedder(
+        path, precision, threads=index.embedding_threads, cache_root=index.onnx_cache_dir
     )
 
 

@@ -99,11 +99,13 @@ class SentenceTransformerEmbedder:
 
 def passage_embedder(embedder: Embedder, quantization: str = "off") -> Embedder:
     """The embedder an index's passages are embedded with: the model itself, outside any
-    question cache, or its int8 copy with `quantization="int8"` (questions keep the float
-    model; a hashing embedder has no int8 copy)."""
+    question cache, or with `quantization="int8"` its int8 copy (torch's dynamic
+    quantisation, or the ONNX int8 export); questions keep the float model. An embedder
+    without `int8_copy` (hashing) has no int8 copy."""
     inner = embedder.inner if isinstance(embedder, CachedEmbedder) else embedder
-    if quantization == "int8" and isinstance(inner, SentenceTransformerEmbedder):
-        return inner.int8_copy()
+    copy_int8 = getattr(inner, "int8_copy", None)
+    if quantization == "int8" and callable(copy_int8):
+        return copy_int8()
     return inner
 
 

@@ -58,12 +58,32 @@ class OnnxEmbedder:
         self._tokenizer.enable_truncation(self._max_tokens(path))
         self._sessions: dict[int, Any] = {}
         self._lock = threading.Lock()
+        self._source = (path, cache_root)
+        self._int8: OnnxEmbedder | None = None
         self._local = threading.local()
         self.threads = threads
         self.batch_size = batch_size
         base = path.name if path.name != "model" else path.parent.name
         self.name = f"{base}+onnx-int8" if precision == "int8" else f"{base}+onnx"
         self.dim = int(self._session(threads).get_outputs()[0].shape[-1] or 0) or self._dim(path)
+
+    def int8_copy(self) -> OnnxEmbedder:
+        """The int8 export of the same model (`index.passage_quantization = "int8"`), made
+        once: its vectors are another embedder's (`<name>+onnx-int8`), which the index
+        records. An int8 embedder is its own copy."""
+        if self.name.endswith("+onnx-int8"):
+            return self
+        with self._lock:
+            if self._int8 is None:
+                path, cache_root = self._source
+                self._int8 = OnnxEmbedder(
+                    path,
+                    "int8",
+                    threads=self.threads,
+                    batch_size=self.batch_size,
+                    cache_root=cache_root,
+                )
+            return self._int8
 
     @staticmethod
     def _max_tokens(path: Path) -> int:

@@ -159,12 +159,15 @@ class IndexSettings(Group):
     """What the index is built with (`[index]`); changing these needs a rebuild."""
 
     embedder: Literal["sentence-transformers", "onnx", "onnx-int8", "hashing"] = Field(
-        "sentence-transformers",
+        "onnx",
         description="What embeds questions, passages, grounding sentences and the guards' "
-        "inputs: 'sentence-transformers' the model on torch; 'onnx' the same model "
-        "exported to ONNX Runtime (float); 'onnx-int8' that export with int8 weights, the "
-        "fastest; 'hashing' word hashing, for tests. The index records it, so changing it "
-        "rebuilds.",
+        "inputs (one shared copy of the model): 'onnx' (default) the model exported once, "
+        "offline, to ONNX Runtime at float precision, without torch at run time; "
+        "'sentence-transformers' the same model on torch (same vectors, cosine > 0.9999: "
+        "an index built by either opens with the other, checked on a few of its passages); "
+        "'onnx-int8' that export with int8 weights, the fastest, other vectors; 'hashing' "
+        "word hashing, for tests. The index records it: changing to or from int8, hashing "
+        "or another model rebuilds.",
     )
     embedding_path: Path | None = Field(
         None, description="A sentence-transformers folder; None = bundled MiniLM."
@@ -177,13 +180,15 @@ class IndexSettings(Group):
     embedding_threads: int = Field(
         1,
         ge=1,
-        description="torch threads for embeddings. 1 by default: on 2 cores shared with "
+        description="Embedding threads (ONNX Runtime's or torch's) while answering. 1 by "
+        "default: on 2 cores shared with "
         "llama.cpp, one thread embedded a question in 13 ms and two in 414 ms.",
     )
     passage_quantization: Literal["off", "int8"] = Field(
         "off",
-        description="int8: passages are embedded by an int8 copy of the model's linear "
-        "layers (torch dynamic quantisation), about twice as fast to ingest; questions, "
+        description="int8: passages are embedded by an int8 copy of the model (the ONNX "
+        "int8 export, or torch dynamic quantisation of its linear layers with "
+        "'sentence-transformers'), about twice as fast to ingest; questions, "
         "guards and grounding keep the float model. Recorded in the index as its "
         "embedding model, so changing it rebuilds.",
     )

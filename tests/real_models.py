@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from rag import Assistant
+    from rag.embeddings import Embedder
 
 REPO = Path(__file__).resolve().parent.parent
 COURSE_KB = REPO / "kb"
@@ -33,6 +34,19 @@ class RealModels:
         self._fingerprint = self.course.settings.fingerprint()
         self._sources = _sources(self.course)
         self._variants: dict[str, Assistant] = {}
+        self._torch: Embedder | None = None
+
+    def torch_embedder(self) -> Embedder:
+        """MiniLM on torch (`index.embedder="sentence-transformers"`), loaded once: the
+        default embeds with its float ONNX export, and tests compare the two."""
+        if self._torch is None:
+            from rag.components import make_embedder
+
+            settings = self.course.settings.with_overrides(
+                {"index": {"embedder": "sentence-transformers"}}
+            )
+            self._torch = make_embedder(settings)
+        return self._torch
 
     def assistant(self, data_dir: Path | None = None, **overrides: Any) -> Assistant:
         """An assistant on the loaded generator, embedder and generation lock.

@@ -29,7 +29,7 @@ def int8() -> OnnxEmbedder:
 
 
 def _torch_model(real_models: RealModels) -> SentenceTransformerEmbedder:
-    embedder = real_models.course.embedder
+    embedder = real_models.torch_embedder()
     assert isinstance(embedder, CachedEmbedder)
     assert isinstance(embedder.inner, SentenceTransformerEmbedder)
     return embedder.inner
@@ -105,8 +105,42 @@ def test_an_index_of_one_embedder_is_refused_by_another_and_rebuilt(
     opened.close()
 
     plain = fast.with_overrides({"index": {"embedder": "sentence-transformers"}})
-    torch_embedder = real_models.course.embedder
+    torch_embedder = real_models.torch_embedder()
     with pytest.raises(IndexCorrupt, match=r"onnx-int8.*coursebot ingest --rebuild"):
         KnowledgeBase(plain, torch_embedder).open()
     again = make_ingestor(plain, torch_embedder).run([docs])
     assert again.wrote_index and store.read_manifest().embedding_model == torch_embedder.name
+
+
+def test_an_index_built_on_torch_answers_under_the_onnx_default_and_back(
+    real_models: RealModels, tmp_path: Path
+) -> None:
+    torch_embedder = real_models.torch_embedder()
+    course = real_models.course
+    assert course.settings.index.embedder == "onnx"
+    assert course.embedder.name == f"{torch_embedder.name}+onnx"
+    data = tmp_path / "data"
+    torch_settings = course.settings.with_overrides(
+        {"data_dir": data, "index": {"embedder": "sentence-transformers"}}
+    )
+    built = make_ingestor(torch_settings, torch_embedder).run(list(course.settings.kb_paths))
+    assert built.wrote_index
+    store = make_ingestor(torch_settings, torch_embedder).store
+    assert store.read_manifest().embedding_model == torch_embedder.name
+
+    bot = real_models.assistant(data_dir=data)  # the ONNX default on the torch index
+    answer = bot.ask("What is data drift?")
+    assert not answer.abstained and "drift" in answer.text.lower()
+    assert store.read_manifest().embedding_model == torch_embedder.name  # not rebuilt
+    bot.knowledge.close()
+
+    back = KnowledgeBase(
+        course.settings.with_overrides({"index": {"embedder": "sentence-transformers"}}),
+        torch_embedder,
+    )
+    back.open()  # the course index, written by the ONNX default, under torch
+    assert (
+        back.retrieve("What is data drift?")[0].chunk_id
+        == course.retrieve("What is data drift?")[0].chunk_id
+    )
+    back.close()

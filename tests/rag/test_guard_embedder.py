@@ -49,9 +49,9 @@ def test_the_guards_get_float_onnx_vectors_equal_to_torch_and_the_same_verdicts(
     real_models: RealModels,
 ) -> None:
     course = real_models.course
-    torch_embedder = course.embedder
-    settings = course.settings
-    assert settings.index.embedder == "sentence-transformers"
+    assert guard_embedder(course.settings, course.embedder) is course.embedder  # the default
+    torch_embedder = real_models.torch_embedder()
+    settings = course.settings.with_overrides({"index": {"embedder": "sentence-transformers"}})
     guards = guard_embedder(settings, torch_embedder)
     assert isinstance(guards, CachedEmbedder) and isinstance(guards.inner, OnnxEmbedder)
     assert guards.inner.name.endswith("+onnx")

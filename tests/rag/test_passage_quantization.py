@@ -12,6 +12,7 @@ from rag.components import make_ingestor
 from rag.embeddings import CachedEmbedder, SentenceTransformerEmbedder, passage_embedder
 from rag.errors import IndexCorrupt
 from rag.knowledge import KnowledgeBase
+from rag.onnx_embedder import OnnxEmbedder
 from rag.settings import load_settings
 from tests.conftest import COURSE_KB
 from tests.real_models import RealModels
@@ -22,7 +23,7 @@ pytestmark = pytest.mark.slow
 def test_int8_passages_are_recorded_refused_by_float_settings_and_rebuilt(
     real_models: RealModels, tmp_path: Path
 ) -> None:
-    embedder = real_models.course.embedder
+    embedder = real_models.torch_embedder()
     assert isinstance(embedder, CachedEmbedder)
     assert isinstance(embedder.inner, SentenceTransformerEmbedder)
     int8 = passage_embedder(embedder, "int8")
@@ -48,3 +49,17 @@ def test_int8_passages_are_recorded_refused_by_float_settings_and_rebuilt(
     again = make_ingestor(plain, embedder).run([COURSE_KB])
     assert again.wrote_index and again.totals["chunks"] == report.totals["chunks"]
     assert store.read_manifest().embedding_model == embedder.name
+
+
+def test_the_onnx_default_quantizes_passages_with_its_int8_export(
+    real_models: RealModels,
+) -> None:
+    embedder = real_models.course.embedder
+    assert isinstance(embedder, CachedEmbedder) and isinstance(embedder.inner, OnnxEmbedder)
+    int8 = passage_embedder(embedder, "int8")
+    assert isinstance(int8, OnnxEmbedder) and int8.name == f"{embedder.name}-int8"
+    assert int8 is passage_embedder(embedder, "int8") and int8.int8_copy() is int8
+    assert passage_embedder(embedder, "off") is embedder.inner
+    texts = [c.embed_text for c in real_models.course.store.load().chunks[:8]]
+    cosines = (embedder.inner.embed(texts) * int8.embed(texts)).sum(axis=1)
+    assert cosines.min() > 0.95 and cosines.max() < 0.99999
