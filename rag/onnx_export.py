@@ -14,6 +14,7 @@ import json
 import logging
 import os
 import shutil
+import time
 import warnings
 from collections.abc import Callable
 from pathlib import Path
@@ -48,6 +49,58 @@ def folder_hash(model_dir: Path) -> str:
     return digest.hexdigest()
 
 
+RACY_S = 2.0
+"""A file changed less than this long before it was hashed is hashed again next time: its
+size and modification time might not change on an immediate rewrite (coarse clocks)."""
+
+
+def _signature(path: Path) -> list[int]:
+    info = path.stat()
+    return [info.st_size, info.st_mtime_ns, info.st_ino]
+
+
+def _settled(signatures: list[list[int]]) -> bool:
+    """True when no file of `signatures` changed within `RACY_S` of now."""
+    now = time.time_ns()
+    return all(now - s[1] > RACY_S * 1e9 for s in signatures)
+
+
+def model_hash(model_dir: Path, root: Path) -> str:
+    """`folder_hash(model_dir)`, remembered in `root` by the files' sizes, modification
+    times and inodes, so a start does not read the ~90 MB of weights again (0.16 s on
+    2 cores) unless one of them changed."""
+    files = sorted(p for p in model_dir.rglob("*") if p.is_file())
+    signatures = [_signature(p) for p in files]
+    listing = [
+        [str(p.relative_to(model_dir)), *sig] for p, sig in zip(files, signatures, strict=True)
+    ]
+    memo = root / "model-hashes.json"
+    key = str(model_dir.resolve())
+    try:
+        known = json.loads(memo.read_text())
+        if known.get(key, {}).get("files") == listing:
+            return str(known[key]["sha256"])
+    except (OSError, ValueError, AttributeError):
+        known = {}
+    digest = folder_hash(model_dir)
+    if _settled(signatures):
+        known = known if isinstance(known, dict) else {}
+        known[key] = {"files": listing, "sha256": digest}
+        _write_quietly(memo, json.dumps(known))
+    return digest
+
+
+def _write_quietly(path: Path, text: str) -> None:
+    """Write a memo atomically; a cache that cannot be written is only slower."""
+    partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial.write_text(text)
+        os.replace(partial, path)
+    except OSError:
+        partial.unlink(missing_ok=True)
+
+
 def file_sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as handle:
@@ -63,7 +116,7 @@ def onnx_model(model_dir: Path, precision: Precision, cache_root: Path | None = 
         ModelLoadError: the export failed (the message says what to do).
     """
     root = cache_root or default_cache_root()
-    folder = root / f"{folder_hash(model_dir)[:16]}-v{EXPORT_VERSION}"
+    folder = root / f"{model_hash(model_dir, root)[:16]}-v{EXPORT_VERSION}"
     target = folder / f"model-{precision}.onnx"
     problem = _cache_problem(target)
     if problem is None:
@@ -80,17 +133,32 @@ def onnx_model(model_dir: Path, precision: Precision, cache_root: Path | None = 
 
 
 def _cache_problem(target: Path) -> str | None:
-    """Why the cached file cannot be used, or None when its checksum matches."""
+    """Why the cached file cannot be used, or None when its checksum matches.
+
+    A file whose checksum matched once is not read again while its size, modification
+    time and inode stay as they were then (`<file>.verified`): 0.15 s a start saved.
+    """
     checksum = target.with_suffix(".sha256")
+    verified = target.with_suffix(".verified")
     try:
         expected = checksum.read_text().strip()
     except OSError:
         return "no checksum"
     try:
+        signature = _signature(target)
+        if json.loads(verified.read_text()) == {"sha256": expected, "file": signature}:
+            return None
+    except (OSError, ValueError):
+        pass
+    try:
         actual = file_sha256(target)
     except OSError as exc:
         return f"unreadable: {exc}"
-    return None if actual == expected else "checksum mismatch"
+    if actual != expected:
+        return "checksum mismatch"
+    if _settled([signature]):
+        _write_quietly(verified, json.dumps({"sha256": expected, "file": signature}))
+    return None
 
 
 def _export(model_dir: Path, folder: Path, precision: Precision) -> None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import os
+import time
 from pathlib import Path
 
 import pytest
@@ -82,3 +84,58 @@ def test_a_failed_export_says_how_to_go_on_without_it(
     with pytest.raises(ModelLoadError, match="COURSEBOT_INDEX__EMBEDDER"):
         onnx_model(model_dir, "float", tmp_path / "cache")
     assert not list((tmp_path / "cache").rglob("*.onnx*"))  # nothing half-written is kept
+
+
+def _age(*paths: Path) -> None:
+    """Date files an hour back, as installed weights and older exports are."""
+    for path in paths:
+        os.utime(path, (time.time() - 3600, time.time() - 3600))
+
+
+def test_a_settled_model_folder_is_hashed_once_and_again_when_it_changes(
+    model_dir: Path, tmp_path: Path, exports: list[Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cache = tmp_path / "cache"
+    _age(model_dir / "config.json")
+    first = onnx_model(model_dir, "float", cache)
+    with monkeypatch.context() as patched:
+
+        def no_hash(folder: Path) -> str:
+            raise AssertionError("the remembered hash should have been used")
+
+        patched.setattr(onnx_export, "folder_hash", no_hash)
+        assert onnx_model(model_dir, "float", cache) == first
+    (model_dir / "config.json").write_text('{"hidden_size": 8}')  # same size, new mtime
+    assert onnx_model(model_dir, "float", cache).parent != first.parent
+
+
+def test_a_fresh_file_is_hashed_every_time(model_dir: Path, tmp_path: Path) -> None:
+    (tmp_path / "cache").mkdir()
+    onnx_export.model_hash(model_dir, tmp_path / "cache")
+    assert not (tmp_path / "cache" / "model-hashes.json").exists()  # changed just now
+
+
+def test_a_verified_export_is_not_read_again_until_it_changes(
+    model_dir: Path,
+    tmp_path: Path,
+    exports: list[Path],
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    cache = tmp_path / "cache"
+    path = onnx_model(model_dir, "float", cache)
+    _age(path)
+    assert onnx_model(model_dir, "float", cache) == path  # checked in full, remembered
+    assert path.with_suffix(".verified").is_file()
+    with monkeypatch.context() as patched:
+
+        def no_read(target: Path) -> str:
+            raise AssertionError("the verified file should not be read again")
+
+        patched.setattr(onnx_export, "file_sha256", no_read)
+        assert onnx_model(model_dir, "float", cache) == path
+    path.write_bytes(b"trunc")
+    with caplog.at_level(logging.WARNING, logger="rag.onnx_export"):
+        onnx_model(model_dir, "float", cache)
+    assert any("is damaged (checksum mismatch)" in r.getMessage() for r in caplog.records)
+    assert path.read_bytes().startswith(b"float graph")
