@@ -28,6 +28,7 @@ from rag.protocols import InputGuardLike, OutputGuardLike
 from rag.settings import Settings
 from rag.watermarking import tokenize, vocabulary_size
 from rag.weights import weights_to_load
+from safety.toxicity.heads import GUARD_BATCH
 
 log = logging.getLogger(__name__)
 
@@ -199,21 +200,24 @@ def make_guards(
 
 
 def guard_embedder(settings: Settings, embedder: Embedder) -> Embedder:
-    """What the guards embed with: the model's float vectors, which their classifier and
-    thresholds were fitted on, run by ONNX Runtime.
+    """What the guards embed with: MiniLM run by ONNX Runtime at `safety.encoder_precision`.
 
-    The float export's vectors equal torch's (cosine > 0.9999) and it embeds the guards'
-    texts 1.5x faster on one core; the guards were most of the app's own CPU per answer.
-    With `index.embedder = "onnx-int8"` the guards still get float vectors (int8's differ:
-    cosine 0.99). `embedder` itself serves for the hashing and float ONNX embedders, and
-    when the export cannot be made.
+    Each precision has its own shipped harm head, fitted and thresholded on its vectors
+    (int8's differ from float's: cosine 0.99), and the guards pick the head whose
+    fingerprint their encoder matches. int8 embeds the guards' texts about twice as fast
+    on one core, one text per forward pass (`safety.toxicity.heads.GUARD_BATCH`: its
+    activation scales are computed over the whole batch). `embedder` itself serves when it
+    is the float export already, for the hashing embedder, and when the export cannot be
+    made (its float vectors then get the float head).
     """
     index = settings.index
-    if index.embedder in ("hashing", "onnx"):
+    precision = settings.safety.encoder_precision
+    if index.embedder == "hashing" or (index.embedder == "onnx" and precision == "float"):
         return embedder
     try:
-        return _float_onnx(
+        return guard_onnx(
             index.embedding_path or bundled_embedding_path(),
+            precision,
             index.embedding_threads,
             index.onnx_cache_dir,
         )
@@ -223,6 +227,12 @@ def guard_embedder(settings: Settings, embedder: Embedder) -> Embedder:
 
 
 @functools.cache
-def _float_onnx(path: Path, threads: int, cache_root: Path | None) -> CachedEmbedder:
-    """One float ONNX embedder per model folder and settings, shared by every assistant."""
-    return CachedEmbedder(OnnxEmbedder(path, "float", threads=threads, cache_root=cache_root))
+def guard_onnx(
+    path: Path, precision: Precision, threads: int, cache_root: Path | None
+) -> CachedEmbedder:
+    """One guard embedder per model folder, precision and settings, shared by every
+    assistant (and by the safety evaluation and training, which must see its vectors)."""
+    batch = GUARD_BATCH if precision == "int8" else 32
+    return CachedEmbedder(
+        OnnxEmbedder(path, precision, threads=threads, batch_size=batch, cache_root=cache_root)
+    )

@@ -46,6 +46,13 @@ class SafetyPolicy(BaseModel):
         description="Decode base64/base32/hex/ascii85/rot13/URL escapes/reversed text/"
         "look-alike letters in questions and judge the decoded payload as well.",
     )
+    encoder_precision: Literal["int8", "float"] = Field(
+        "float",
+        description="The weights of MiniLM the app's guards embed with, run by ONNX Runtime: "
+        "'int8' (about twice as fast) or 'float'. Each has its own shipped harm head, "
+        "fitted and thresholded on its vectors; the guard picks the head whose fingerprint "
+        "its encoder matches.",
+    )
     max_decoded_views: int = Field(
         4, ge=0, le=16, description="At most this many decodings of one question are judged."
     )

@@ -6,7 +6,9 @@ violence, self-harm, sexual, dangerous (illegal or dangerous instructions), prof
 
 from __future__ import annotations
 
+import contextlib
 import re
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +20,14 @@ from safety.text import split_sentences
 from safety.toxicity.dataset import BENIGN, WEIGHTS
 from safety.toxicity.encoder import Encoder, load_encoder, validated_embeddings
 from safety.toxicity.head import Layer, head_probabilities
+from safety.toxicity.heads import (
+    INT8_ENCODER,
+    MATCH_COSINE,
+    PROBES,
+    SHIPPED,
+    matches,
+    probe_cosines,
+)
 from safety.toxicity.identity import mask_identity_groups, mask_identity_words
 from safety.toxicity.tuned import BASE_ENCODER, TUNED_ENCODER, load_tuned_encoder
 
@@ -35,6 +45,12 @@ def harm_encoder(name: str) -> Encoder:
         return load_tuned_encoder()
     if name == BASE_ENCODER:
         return load_encoder()
+    if name == INT8_ENCODER:
+        raise SafetyModelError(
+            f"The harm head was fitted on {name} (MiniLM's int8 ONNX export), which the "
+            "safety package does not build: pass that encoder to the guard (the app does, "
+            "rag.components.guard_embedder), or use the float head."
+        )
     raise SafetyModelError(f"The harm classifier names an unknown encoder {name!r}: rebuild it.")
 
 
@@ -84,14 +100,19 @@ def text_units(text: str) -> list[str]:
 class HarmClassifier:
     """A small classifier over sentence embeddings, loaded from .npz: an MLP head (one
     ReLU hidden layer: `w1`, `b1`, `w2`, `b2`) or a multinomial logistic regression
-    (`coef`, `intercept`); `classes` names the outputs either way, and `encoder` the
-    embeddings it was fitted on (`TUNED_ENCODER` or, when absent, the bundled MiniLM)."""
+    (`coef`, `intercept`); `classes` names the outputs either way, `encoder` the
+    embeddings it was fitted on (`TUNED_ENCODER`, `INT8_ENCODER` or, when absent, the
+    bundled MiniLM) and `fingerprint`, when present, that encoder's vectors of
+    `safety.toxicity.heads.PROBES`."""
 
     def __init__(self, weights: Path = WEIGHTS) -> None:
         try:
             data = np.load(weights, allow_pickle=False)
             self.classes = [str(name) for name in data["classes"]]
             self.encoder_name = str(data["encoder"]) if "encoder" in data else BASE_ENCODER
+            self.fingerprint: np.ndarray | None = (
+                np.asarray(data["fingerprint"], np.float32) if "fingerprint" in data else None
+            )
             self.layers: list[Layer]
             if "w1" in data:
                 self.layers = [
@@ -235,23 +256,67 @@ class EmbeddedToxicity:
 
     `answers=True` (the output guard) reads a text as an answer: whole, and framed as the
     request it fulfils (`answer_units`); otherwise (questions) the whole text and each of
-    its sentences are judged. Without an `encoder` the one the weights were fitted on is
-    loaded (`harm_encoder`); a given one must produce the same embeddings.
+    its sentences are judged. Without an `encoder` the float head is used with the
+    encoder it was fitted on (`harm_encoder`); a given encoder gets the shipped head whose
+    fingerprint its vectors match (`weights` names the only head to consider), and a
+    check whose encoder matches none fails, so the guard refuses (fail closed).
     """
 
     name = "toxicity"
 
     def __init__(
-        self, encoder: Encoder | None = None, weights: Path = WEIGHTS, *, answers: bool = False
+        self, encoder: Encoder | None = None, weights: Path | None = None, *, answers: bool = False
     ) -> None:
-        self._classifier = HarmClassifier(weights)
-        self._encode = encoder or harm_encoder(self._classifier.encoder_name)
+        paths = [weights] if weights else [path for path in SHIPPED.values() if path.exists()]
+        self._heads = [HarmClassifier(path) for path in paths or [WEIGHTS]]
+        self._classifier: HarmClassifier | None = None
+        self._lock = threading.Lock()
+        if encoder is None:
+            self._classifier = self._heads[0]
+            self._encode = harm_encoder(self._classifier.encoder_name)
+        else:
+            self._encode = encoder
+            # matched now if the encoder works; one that does not fails each check closed
+            with contextlib.suppress(Exception):
+                self._head()
         self._profanity = ProfanityScorer()
         self._units = answer_units if answers else text_units
 
     @property
     def categories(self) -> list[str]:
-        return [*self._classifier.categories, "profanity"]
+        return [*(self._classifier or self._heads[0]).categories, "profanity"]
+
+    @property
+    def encoder_name(self) -> str | None:
+        """The encoder of the head in use, once the given encoder has been matched."""
+        return self._classifier.encoder_name if self._classifier else None
+
+    def _head(self) -> HarmClassifier:
+        """The head fitted on this check's encoder, found once by fingerprint
+        (`safety.toxicity.heads`). SafetyModelError when the encoder is broken or
+        matches no head: judged by a head fitted on other vectors, harmful text passes."""
+        with self._lock:
+            if self._classifier is not None:
+                return self._classifier
+            if len(self._heads) == 1 and self._heads[0].fingerprint is None:
+                self._classifier = self._heads[0]  # a head from before fingerprints
+                return self._classifier
+            dim = self._heads[0].input_dim
+            vectors = validated_embeddings(self._encode(list(PROBES)), len(PROBES), dim)
+            closest = 0.0
+            for head in self._heads:
+                if head.fingerprint is not None and matches(vectors, head.fingerprint):
+                    self._classifier = head
+                    return head
+                if head.fingerprint is not None:
+                    closest = max(closest, float(probe_cosines(vectors, head.fingerprint).min()))
+            names = ", ".join(head.encoder_name for head in self._heads)
+            raise SafetyModelError(
+                f"The guard's encoder gives vectors no harm head was fitted on (heads: {names}; "
+                f"closest probe cosine {closest:.4f}, {MATCH_COSINE} needed). Give the guard "
+                "the encoder a head names (the app's is set by safety.encoder_precision) or "
+                "fit a head on this one (`make train-safety`)."
+            )
 
     def __call__(self, text: str) -> CheckResult:
         views = normalize(text).all_views
@@ -260,12 +325,11 @@ class EmbeddedToxicity:
             return CheckResult(scores=dict.fromkeys(self.categories, 0.0))
         best: dict[str, float] = dict.fromkeys(self.categories, 0.0)
         culprit: dict[str, str] = {}
+        head = self._head()
         masked = [mask_identity_groups(unit) for unit in units]
-        vectors = validated_embeddings(
-            self._encode(masked), len(masked), self._classifier.input_dim
-        )
+        vectors = validated_embeddings(self._encode(masked), len(masked), head.input_dim)
         plain = set(self._units(views[0]))
-        for unit, row in zip(units, self._classifier.scores(vectors), strict=True):
+        for unit, row in zip(units, head.scores(vectors), strict=True):
             for category, score in row.items():
                 if score > best[category]:
                     best[category], culprit[category] = score, unit

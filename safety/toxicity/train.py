@@ -37,6 +37,7 @@ from safety.toxicity.augment import guard_views, variants
 from safety.toxicity.dataset import BENIGN, DATA_DIR, LABELLED, WEIGHTS, LabelledItem, load_items
 from safety.toxicity.encoder import Encoder, load_encoder
 from safety.toxicity.head import Layer, head_probabilities
+from safety.toxicity.heads import PROBES
 from safety.toxicity.identity import mask_identity_groups
 from safety.toxicity.stats import bootstrap_ci
 from safety.toxicity.tuned import BASE_ENCODER, TUNED_ENCODER, TUNED_TOP, load_tuned_encoder
@@ -185,7 +186,8 @@ def train(
     encoder_name: str = BASE_ENCODER,
 ) -> dict[str, object]:
     """Fit on train (with variants), tune the benign shift on dev, save the weights with
-    the name of the encoder they were fitted on; returns a summary."""
+    the name and fingerprint (`safety.toxicity.heads`) of the encoder they were fitted on;
+    returns a summary."""
     items = load_items(labelled)
     train_items = [item for item in items if item.split == "train"]
     dev_items = [item for item in items if item.split == "dev"]
@@ -199,7 +201,7 @@ def train(
     (w1, b1), (w2, b2) = shifted(layers, benign, tuned["shift"])
     np.savez(
         out, w1=w1, b1=b1, w2=w2, b2=b2, classes=np.array(classes, dtype=str),
-        encoder=np.array(encoder_name),
+        encoder=np.array(encoder_name), fingerprint=encoder(list(PROBES)),
     )  # fmt: skip
     return {
         "encoder": encoder_name,
