@@ -88,11 +88,48 @@ def known_term(term: str, vocabulary: Collection[str], min_prefix: int = 5) -> b
     return False
 
 
+_REFERENCE = re.compile(
+    r"\b(?:sections?|tables?|figures?|fig\.|chapters?|appendix|listings?|equations?|eq\.|"
+    r"examples?|parts?|pages?|pp?\.|steps?|§)\s*\d+(?:\.\d+)*(?:\s*(?:,|and|or)\s*\d+(?:\.\d+)*)*",
+    re.I,
+)
+"""A pointer to another part of the documents ("Section 4.2.8", "Table 9.1"): its digits
+are not a quantity."""
+_CALL = re.compile(r"[A-Za-z_][\w.]*\((?:[^()]|\([^()]*\))*\)")
+"""A call written inline ("a.insert(0, x)"): its arguments are not a quantity either."""
+
+
 def _has_number(sentence: str, question: str) -> bool:
     asked = set(_DIGITS.findall(question))
+    sentence = _CALL.sub(" ", _REFERENCE.sub(" ", sentence))
     return any(n not in asked for n in _DIGITS.findall(sentence)) or bool(
         _NUMBER_WORDS.search(sentence)
     )
+
+
+def _word_forms(word: str) -> set[str]:
+    """`word` in singular and plural ("library", "libraries"; "values", "value")."""
+    singular = {word}
+    if word.endswith("ies") and len(word) > 4:
+        singular.add(word[:-3] + "y")
+    elif word.endswith("es") and len(word) > 4:
+        singular |= {word[:-2], word[:-1]}
+    elif word.endswith("s") and not word.endswith("ss") and len(word) > 3:
+        singular.add(word[:-1])
+    forms = set(singular)
+    for one in singular:
+        forms |= {one + "s", one + "es"}
+        if one.endswith("y"):
+            forms.add(one[:-1] + "ies")
+    return forms
+
+
+def _writes(word: str, texts: Sequence[str]) -> bool:
+    """Whether any of `texts` writes `word`, singular or plural ("provider(s)"); not a
+    word of its stem's family ("provides"), which names no provider."""
+    forms = "|".join(sorted(map(re.escape, _word_forms(word.lower()))))
+    pattern = re.compile(rf"(?<![\w-])(?:{forms})(?![\w-])", re.I)
+    return any(pattern.search(text) for text in texts)
 
 
 def _has_name(sentence: str, question_terms: set[str]) -> bool:
@@ -157,6 +194,9 @@ def judge(
             return EvidenceVerdict(
                 covered=False, unknown_terms=list(dict.fromkeys(words)), nearby=nearby
             )
+    asked_for = question_type.which_words
+    if asked_for and not any(_writes(word, texts) for word in asked_for):
+        return EvidenceVerdict(covered=False, missing_kind="name", nearby=nearby)
     top = best[:best_sentences]
     if top and not any(
         provides(question_type, question, c.sentence, passages[c.passage].section) for c in top

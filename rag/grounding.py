@@ -22,7 +22,17 @@ from pydantic import BaseModel, Field
 from rag.answer import Citation, Passage, SentenceCheck
 from rag.embeddings import Embedder
 from rag.keyword import terms
-from rag.question_type import classify, gives_form, is_signature, mentions
+from rag.question_type import (
+    QuestionType,
+    asks_for_code,
+    classify,
+    defines,
+    gives_form,
+    is_code,
+    is_signature,
+    is_term_line,
+    mentions,
+)
 from rag.setting_groups import GroundingTuning
 from rag.text import numbers, quoted_spans, split_sentences, strip_citation_marks, without_quotes
 
@@ -140,12 +150,17 @@ def evidence_sentences(section: str, text: str) -> list[str]:
 
 
 def quote_candidates(section: str, text: str) -> list[tuple[str, str]]:
-    """(sentence, the text embedded for it) for each sentence a quote may use."""
-    return [
-        (sentence, f"{section}: {sentence}")
-        for sentence in split_sentences(text)
-        if len(sentence.split()) >= 4
-    ]
+    """(sentence, the text embedded for it) for each sentence a quote may use: its section
+    and, for the entry of a definition list, the term it defines ("phantom read" then "A
+    transaction re-executes a query ..."), which the sentence itself never names."""
+    pieces = split_sentences(text)
+    candidates = []
+    for previous, sentence in zip(["", *pieces], pieces, strict=False):
+        if len(sentence.split()) < 4:
+            continue
+        term = f"{previous}: " if is_term_line(previous) else ""
+        candidates.append((sentence, f"{section}: {term}{sentence}"))
+    return candidates
 
 
 def grounding_texts(section: str, text: str) -> list[str]:
@@ -294,9 +309,12 @@ class GroundingChecker:
         (`skip_signatures`): the sentence after it, which it lends its name to, is."""
         candidates: list[tuple[int, str]] = []
         context: list[str] = []
+        code_asked = asks_for_code(question)
         for j, passage in enumerate(passages):
             for sentence, embedded in quote_candidates(passage.section, passage.text):
                 if self.tuning.skip_signatures and is_signature(sentence):
+                    continue
+                if is_code(sentence) and not code_asked:
                     continue
                 candidates.append((j, sentence))
                 context.append(embedded)
@@ -309,23 +327,29 @@ class GroundingChecker:
         asked = classify(question)
         names = asked.entities
         before: dict[tuple[int, str], str] = {}
-        if names:
-            for j, passage in enumerate(passages):
-                pieces = split_sentences(passage.text)
-                before.update(((j, b), a) for a, b in itertools.pairwise(pieces))
+        for j, passage in enumerate(passages):
+            pieces = split_sentences(passage.text)
+            before.update(((j, b), a) for a, b in itertools.pairwise(pieces))
         scored = []
         for k, (j, sentence) in enumerate(candidates):
-            overlap = _lexical_support(
-                question_terms, set(terms(f"{passages[j].section} {sentence}"))
-            )
+            overlap = _lexical_support(question_terms, set(terms(context[k])))
             score = weight * float(similarity[k]) + (1 - weight) * overlap
-            near = f"{before.get((j, sentence), '')}\n{sentence}"
+            previous = before.get((j, sentence), "")
+            near = f"{'' if is_code(previous) else previous}\n{sentence}"
             if names and all(mentions(name, [near]) for name in names):
                 score += self.tuning.named_bonus
-            if self.tuning.form_bonus and gives_form(asked.kind, sentence):
+            if self.tuning.form_bonus and self._has_form(asked, sentence, near):
                 score += self.tuning.form_bonus
             scored.append(Candidate(passage=j, sentence=sentence, score=score))
         return scored
+
+    @staticmethod
+    def _has_form(asked: QuestionType, sentence: str, near: str) -> bool:
+        """The sentence has the form of the answer asked for: `defines` for a definition
+        (`near` holds the line before it), else `gives_form`."""
+        if asked.kind == "definition":
+            return defines(sentence, asked.focus, near.rsplit("\n", 1)[0])
+        return bool(gives_form(asked.kind, sentence))
 
     def extract(
         self,

@@ -25,6 +25,7 @@ AnswerKind = Literal[
     "recommendation",
     "comparison",
     "definition",
+    "purpose",
     "reason",
     "procedure",
     "list",
@@ -123,8 +124,13 @@ _COMPARISON = re.compile(
     r"|\b(?:better|worse|faster|slower)\s+than\b|\bsimilar\s+to\b|\bin\s+common\b",
     re.I,
 )
+_PURPOSE = re.compile(
+    r"^\W*what\s+(?:is|are|was|were)\s+[^?]{2,60}?\bfor\s*\??\s*$|\bpurpose\s+of\b"
+    r"|\bwhat\s+[^?]{2,60}?\bused\s+for\b",
+    re.I,
+)
 _DEFINITION = re.compile(
-    r"^\W*(?:what\s+(?:is|are)\s+(?:an?\s+|the\s+)?[\w\s.()'-]{1,40}\??$"
+    r"^\W*(?:what\s+(?:is|are)\s+(?:an?\s+|the\s+)?[\w\s.()'-]{1,60}\??$"
     r"|define\b|what\s+does\s+.+\s+mean\b|what\s+is\s+meant\s+by\b|meaning\s+of\b)",
     re.I,
 )
@@ -175,12 +181,83 @@ class QuestionType(BaseModel):
         description="Names the question mentions as they are written: functions, models, "
         "acronyms ('json.parse()', 'ResNet-50'); the documents must mention them to answer.",
     )
+    which_words: list[str] = Field(
+        default_factory=list,
+        description="The words of what a which-question asks for, as written ('Which cloud "
+        "provider ...' -> ['cloud', 'provider']): documents using none of them cannot name one.",
+    )
+
+
+_PHRASE_END = frozenset(
+    [
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "does",
+        "do",
+        "did",
+        "can",
+        "could",
+        "should",
+        "would",
+        "will",
+        "may",
+        "might",
+        "must",
+        "has",
+        "have",
+        "had",
+        "of",
+        "in",
+        "on",
+        "at",
+        "for",
+        "to",
+        "from",
+        "with",
+        "by",
+        "as",
+        "that",
+        "which",
+        "who",
+        "than",
+    ]
+)
+_DETERMINERS = frozenset(
+    ["the", "a", "an", "its", "their", "this", "these", "those", "my", "your", "our"]
+)
+
+
+def _which_words(question: str) -> list[str]:
+    """The noun phrase a which-question asks for, as written ("Which cloud provider offers
+    the ..." -> ["cloud", "provider"]): up to three words after "which", ending before an
+    auxiliary, a preposition or a verb (a word followed by a determiner)."""
+    match = _WHICH.match(question)
+    if match is None:
+        return []
+    words = re.findall(r"[\w-]+", question[match.start(1) :])[:4]
+    phrase: list[str] = []
+    for i, word in enumerate(words[:3]):
+        following = words[i + 1].lower() if i + 1 < len(words) else ""
+        if word.lower() in _PHRASE_END or (phrase and following in _DETERMINERS):
+            break
+        phrase.append(word.lower())
+    return [w for w in phrase if terms(w) and not set(terms(w)) & GENERIC_TERMS]
 
 
 def _word_after(pattern: re.Pattern[str], question: str) -> str | None:
     match = pattern.search(question)
     return match.group(1).lower() if match else None
 
+
+_QUANTITY_ASKED = re.compile(
+    r"^\W*(?:what|which)\s+([a-z-]+)\s+(?:of|is|are|was|were|does|do|did)\b", re.I
+)
+"""'What percentage of ...', 'What precision does ...': a quantity noun right after the
+question word asks for that quantity."""
+_WHICH = re.compile(r"^\W*which\s+(\w)", re.I)
 
 _NOT_COUNTED = frozenset({"is", "are", "was", "were", "does", "do", "did", "faster", "slower"})
 
@@ -196,6 +273,12 @@ def _number_target(question: str) -> str | None:
 
 def _is_quantity_question(question: str) -> bool:
     if _NUMBER_LEAD.search(question) or _TIMES.search(question):
+        return True
+    asked = _QUANTITY_ASKED.match(question)
+    if asked and (
+        asked.group(1).lower() in QUANTITY_NOUNS
+        or asked.group(1).lower().rstrip("s") in QUANTITY_NOUNS
+    ):
         return True
     match = re.match(
         r"^\W*(?:what|which)\s+(?:is|are|was|were)\s+(?:the\s+|an?\s+)?(?:[\w'’.()-]+\s+){0,4}?"
@@ -235,6 +318,8 @@ def classify(question: str) -> QuestionType:
         kind = "comparison"
     elif _RECOMMEND.search(text):
         kind = "recommendation"
+    elif _PURPOSE.search(text):
+        kind = "purpose"
     elif _REASON.search(text):
         kind = "reason"
     elif _LIST.search(text):
@@ -247,7 +332,13 @@ def classify(question: str) -> QuestionType:
         kind = "yes-no"
     else:
         kind = "other"
-    return QuestionType(kind=kind, target=target, focus=focus, entities=entities)
+    return QuestionType(
+        kind=kind,
+        target=target,
+        focus=focus,
+        entities=entities,
+        which_words=_which_words(text),
+    )
 
 
 def _entity_pattern(entity: str) -> re.Pattern[str]:
@@ -275,16 +366,68 @@ _METHOD_GIVEN = re.compile(
 )
 
 
+_PURPOSE_GIVEN = re.compile(
+    r"\b(?:intended\s+(?:to|for)|used\s+(?:to|for)|in\s+order\s+to|so\s+that|purpose|"
+    r"serves?\s+to|designed\s+(?:to|for)|meant\s+(?:to|for)|allows?|lets|enables?)\b",
+    re.I,
+)
+_COPULA = re.compile(
+    r"^\s*(?P<head>(?:[\w'’().,-]+\s+){1,8}?)(?:is|are|means|refers\s+to|denotes|"
+    r"stands\s+for)\s+(?:(?:not|also|simply|merely|usually|often)\s+)?(?P<next>[\w-]+)",
+    re.I,
+)
+_PARTICIPLE = re.compile(
+    r"(?:ed|en|wn)$|^(?:made|done|run|set|put|kept|held|built|found|known|given|seen)$", re.I
+)
+_DEMONSTRATIVE = frozenset({"this", "that", "these", "those", "it", "they", "there", "here"})
+
+
+def is_term_line(line: str) -> bool:
+    """A line that is only a term, as a definition list writes it ("phantom read" before
+    its definition): a few words, no sentence punctuation, no table, code or number."""
+    line = line.strip()
+    return (
+        0 < len(line.split()) <= 5
+        and not line.endswith((".", ":", "?", "!", ";", ","))
+        and not re.search(r"[|`<>=]|^\d|^>>>", line)
+        and bool(re.search(r"[A-Za-z]", line))
+    )
+
+
+def defines(sentence: str, focus: Sequence[str], previous: str = "") -> bool:
+    """Whether `sentence` defines what the question asks about: its subject, before
+    "is/are/means/refers to", names the question's first focus term and what follows
+    is not a participle ("A namespace is a mapping ...", not "Namespaces are created
+    ..."); or it follows a line that is only the term, as a definition list writes it
+    ("phantom read" then "A transaction re-executes a query ...")."""
+    asked = set(focus)
+    if is_term_line(previous):
+        line_terms = set(terms(previous))
+        if line_terms and line_terms <= asked:
+            return True
+    match = _COPULA.match(sentence.rsplit(": ", 1)[-1])
+    if match is None or _PARTICIPLE.search(match.group("next")):
+        return False
+    head = match.group("head")
+    if head.split()[0].lower() in _DEMONSTRATIVE:
+        return False
+    return bool(focus) and focus[0] in set(terms(head))
+
+
 def gives_form(kind: AnswerKind, sentence: str) -> bool | None:
     """Whether `sentence` has the surface form of the answer to a question of `kind`: a
     reason ("because", "due to", "leads to") for a why-question, a means ("by ...ing",
-    "using", "through") for a how-question; None for other kinds. Numbers, dates and
-    names are left to `rag.evidence`: preferring any sentence with a figure lets
-    questions the documents do not answer through. Read from English wording alone."""
+    "using", "through") for a how-question, a purpose ("intended to", "used for") for
+    "what is X for?"; None for other kinds (definitions need the question's terms:
+    `defines`). Numbers, dates and names are left to `rag.evidence`: preferring any
+    sentence with a figure lets questions the documents do not answer through. Read from
+    English wording alone."""
     if kind == "reason":
         return bool(_REASON_GIVEN.search(sentence))
     if kind == "procedure":
         return bool(_METHOD_GIVEN.search(sentence))
+    if kind == "purpose":
+        return bool(_PURPOSE_GIVEN.search(sentence))
     return None
 
 
@@ -299,3 +442,20 @@ def is_signature(line: str) -> bool:
     *, cum_weights=None, k=1)"): it names a function, and the line after it says what the
     function does."""
     return bool(_SIGNATURE.match(line))
+
+
+_CODE_LINE = re.compile(r"```|^\s*(?:>>>|\.\.\.\s)|\n\s*>>>")
+_CODE_ASKED = re.compile(
+    r"\b(?:code|example|examples|syntax|snippet|snippets|write|written)\b", re.I
+)
+
+
+def is_code(sentence: str) -> bool:
+    """A code block or interpreter session (```...```, ">>> ..."), not prose: it shows a
+    call, and the prose around it says what the call does."""
+    return bool(_CODE_LINE.search(sentence))
+
+
+def asks_for_code(question: str) -> bool:
+    """The question asks to be shown code ("an example", "the syntax", "how do I write")."""
+    return bool(_CODE_ASKED.search(question))
