@@ -27,6 +27,23 @@ DEFAULT_LABELS = DATA_DIR / "verifier_labels.jsonl"
 CALIBRATION_FILE = "calibration.json"
 
 
+def verifier_embedder(embedder: Embedder, model_path: Path) -> Embedder:
+    """What the claim verifier embeds with: the model's float vectors, which its
+    calibration labels were judged on. The assistant's own embedder serves when it computes
+    them (torch, or the float ONNX export); otherwise (hashing, an int8 copy) the model at
+    `model_path` is loaded on torch for the verifier alone."""
+    from rag.embeddings import SentenceTransformerEmbedder
+    from rag.onnx_embedder import OnnxEmbedder
+    from rag.vector_space import vector_space
+
+    inner = getattr(embedder, "inner", embedder)
+    if isinstance(inner, SentenceTransformerEmbedder) and not inner.name.endswith("+int8"):
+        return embedder
+    if isinstance(inner, OnnxEmbedder) and vector_space(inner.name) != inner.name:
+        return embedder
+    return SentenceTransformerEmbedder(model_path)
+
+
 def calibrated_verifier(
     embedder: Embedder, out_dir: Path, labels: Path = DEFAULT_LABELS
 ) -> tuple[ClaimVerifier, Calibration]:

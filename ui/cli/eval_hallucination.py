@@ -17,6 +17,7 @@ from eval.hallucination.evaluate import (
     knowledge_base_overrides,
     load_questions,
     select,
+    verifier_embedder,
 )
 from eval.hallucination.questions import Split
 from eval.hallucination.report import fmt
@@ -106,7 +107,6 @@ def hallucination(
         overrides |= knowledge_base_overrides(list(kb_dirs), data_dir or out_dir / "kb-data")
     settings = settings_from(ctx, **overrides)
     from rag import Assistant
-    from rag.embeddings import SentenceTransformerEmbedder
     from rag.paths import bundled_embedding_path
 
     click.echo(f"{len(questions)} questions -> {out_dir}", err=True)
@@ -115,12 +115,8 @@ def hallucination(
         if kb_dirs:
             report = assistant.ingest()
             click.echo(f"knowledge base: {report.totals}", file=real_stderr())
-        embedder = (
-            assistant.embedder
-            if isinstance(getattr(assistant.embedder, "inner", None), SentenceTransformerEmbedder)
-            else SentenceTransformerEmbedder(
-                settings.index.embedding_path or bundled_embedding_path()
-            )
+        embedder = verifier_embedder(
+            assistant.embedder, settings.index.embedding_path or bundled_embedding_path()
         )
         verifier, calibration = calibrated_verifier(embedder, out_dir)
         info = describe_run(name or out_dir.name, settings, questions_file, overrides)

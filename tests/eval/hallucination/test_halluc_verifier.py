@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from collections import Counter
 
+import pytest
+
 from eval.hallucination.calibration import calibrate, load_labels
 from eval.hallucination.evaluate import DEFAULT_LABELS
 from eval.hallucination.metrics import passage_text
 from eval.hallucination.verifier import ClaimVerifier
 from tests.eval.hallucination.halluc_fakes import DRIFT, HALLUCINATION
+from tests.real_models import RealModels
 
 
 def test_paraphrase_supported_but_quoted_wrong_answer_is_not(verifier: ClaimVerifier) -> None:
@@ -52,3 +55,24 @@ def test_calibration_cross_validates_and_beats_chance(verifier: ClaimVerifier) -
     assert result.cross_validated.n == len(pairs)
     assert result.cross_validated.accuracy > 0.6
     assert verifier.config == result.config
+
+
+@pytest.mark.slow
+def test_verifier_embeds_with_the_assistants_float_embedder_or_loads_the_model(
+    real_models: RealModels,
+) -> None:
+    """The float ONNX default and torch give the verifier the vectors its calibration was
+    judged on, so the assistant's embedder is reused (no second model, no torch import);
+    word hashing is not the model, so the model is loaded for the verifier."""
+    from eval.hallucination.evaluate import verifier_embedder
+    from rag.embeddings import HashingEmbedder, SentenceTransformerEmbedder
+    from rag.paths import bundled_embedding_path
+
+    path = bundled_embedding_path()
+    default = real_models.course.embedder
+    assert default.name.endswith("+onnx")
+    assert verifier_embedder(default, path) is default
+    torch = real_models.torch_embedder()
+    assert verifier_embedder(torch, path) is torch
+    loaded = verifier_embedder(HashingEmbedder(), path)
+    assert isinstance(loaded, SentenceTransformerEmbedder)
