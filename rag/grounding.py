@@ -23,6 +23,7 @@ from rag.answer import Citation, Passage, SentenceCheck
 from rag.embeddings import Embedder
 from rag.keyword import terms
 from rag.question_type import (
+    MAX_TERM_WORDS,
     QuestionType,
     asks_for_code,
     classify,
@@ -153,14 +154,31 @@ def quote_candidates(section: str, text: str) -> list[tuple[str, str]]:
     """(sentence, the text embedded for it) for each sentence a quote may use: its section
     and, for the entry of a definition list, the term it defines ("phantom read" then "A
     transaction re-executes a query ..."), which the sentence itself never names."""
+    terms_of = defined_terms(text)
+    return [
+        (
+            sentence,
+            f"{section}: {terms_of[sentence] + ': ' if sentence in terms_of else ''}{sentence}",
+        )
+        for sentence in split_sentences(text)
+        if len(sentence.split()) >= 4
+    ]
+
+
+def defined_terms(text: str) -> dict[str, str]:
+    """{definition: term} for the entries of a definition list in `text`: a line that is
+    only a term, after a sentence (not after another short line: a run of them, "8.1.4."
+    then "Serial Types", is a table of contents), followed by the sentence defining it."""
     pieces = split_sentences(text)
-    candidates = []
-    for previous, sentence in zip(["", *pieces], pieces, strict=False):
-        if len(sentence.split()) < 4:
+    found: dict[str, str] = {}
+    for i in range(len(pieces) - 1):
+        term, after = pieces[i], pieces[i + 1]
+        if not is_term_line(term) or is_term_line(after):
             continue
-        term = f"{previous}: " if is_term_line(previous) else ""
-        candidates.append((sentence, f"{section}: {term}{sentence}"))
-    return candidates
+        if i > 0 and len(pieces[i - 1].split()) <= MAX_TERM_WORDS:
+            continue
+        found.setdefault(after, term)
+    return found
 
 
 def grounding_texts(section: str, text: str) -> list[str]:
@@ -327,9 +345,11 @@ class GroundingChecker:
         asked = classify(question)
         names = asked.entities
         before: dict[tuple[int, str], str] = {}
+        glossary: dict[tuple[int, str], str] = {}
         for j, passage in enumerate(passages):
             pieces = split_sentences(passage.text)
             before.update(((j, b), a) for a, b in itertools.pairwise(pieces))
+            glossary.update(((j, d), t) for d, t in defined_terms(passage.text).items())
         scored = []
         for k, (j, sentence) in enumerate(candidates):
             overlap = _lexical_support(question_terms, set(terms(context[k])))
@@ -338,17 +358,18 @@ class GroundingChecker:
             near = f"{'' if is_code(previous) else previous}\n{sentence}"
             if names and all(mentions(name, [near]) for name in names):
                 score += self.tuning.named_bonus
-            if self.tuning.form_bonus and self._has_form(asked, sentence, near):
+            term = glossary.get((j, sentence), "")
+            if self.tuning.form_bonus and self._has_form(asked, sentence, term):
                 score += self.tuning.form_bonus
             scored.append(Candidate(passage=j, sentence=sentence, score=score))
         return scored
 
     @staticmethod
-    def _has_form(asked: QuestionType, sentence: str, near: str) -> bool:
+    def _has_form(asked: QuestionType, sentence: str, term: str) -> bool:
         """The sentence has the form of the answer asked for: `defines` for a definition
-        (`near` holds the line before it), else `gives_form`."""
+        (`term`: the definition-list term it follows, if any), else `gives_form`."""
         if asked.kind == "definition":
-            return defines(sentence, asked.focus, near.rsplit("\n", 1)[0])
+            return defines(sentence, asked.focus, term)
         return bool(gives_form(asked.kind, sentence))
 
     def extract(

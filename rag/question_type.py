@@ -382,27 +382,31 @@ _PARTICIPLE = re.compile(
 _DEMONSTRATIVE = frozenset({"this", "that", "these", "those", "it", "they", "there", "here"})
 
 
+MAX_TERM_WORDS = 5
+"""A definition-list term is at most this many words long."""
+
+
 def is_term_line(line: str) -> bool:
     """A line that is only a term, as a definition list writes it ("phantom read" before
     its definition): a few words, no sentence punctuation, no table, code or number."""
     line = line.strip()
     return (
-        0 < len(line.split()) <= 5
+        0 < len(line.split()) <= MAX_TERM_WORDS
         and not line.endswith((".", ":", "?", "!", ";", ","))
         and not re.search(r"[|`<>=]|^\d|^>>>", line)
         and bool(re.search(r"[A-Za-z]", line))
     )
 
 
-def defines(sentence: str, focus: Sequence[str], previous: str = "") -> bool:
+def defines(sentence: str, focus: Sequence[str], term: str = "") -> bool:
     """Whether `sentence` defines what the question asks about: its subject, before
     "is/are/means/refers to", names the question's first focus term and what follows
     is not a participle ("A namespace is a mapping ...", not "Namespaces are created
-    ..."); or it follows a line that is only the term, as a definition list writes it
+    ..."); or it is the entry of a definition list for `term`, the line before it
     ("phantom read" then "A transaction re-executes a query ...")."""
     asked = set(focus)
-    if is_term_line(previous):
-        line_terms = set(terms(previous))
+    if is_term_line(term):
+        line_terms = set(terms(term))
         if line_terms and line_terms <= asked:
             return True
     match = _COPULA.match(sentence.rsplit(": ", 1)[-1])

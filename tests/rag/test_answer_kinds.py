@@ -7,7 +7,13 @@ from __future__ import annotations
 from rag.answer import Passage
 from rag.embeddings import HashingEmbedder
 from rag.evidence import judge, provides
-from rag.grounding import DEFAULT_TUNING, Candidate, GroundingChecker, quote_candidates
+from rag.grounding import (
+    DEFAULT_TUNING,
+    Candidate,
+    GroundingChecker,
+    defined_terms,
+    quote_candidates,
+)
 from rag.question_type import asks_for_code, classify, defines, gives_form, is_code
 from tests.rag.test_quote_bonus import ChosenSimilarity, passage
 
@@ -71,8 +77,8 @@ def test_a_definition_states_the_subject_or_follows_its_term() -> None:
     assert defines("Terms used below: A namespace is a mapping.", focus)
     focus = classify("What is a phantom read?").focus
     definition = "A transaction re-executes a query returning a set of rows."
-    assert defines(definition, focus, previous="phantom read")
-    assert not defines(definition, focus, previous="dirty read")
+    assert defines(definition, focus, term="phantom read")
+    assert not defines(definition, focus, term="dirty read")
 
 
 GLOSSARY = (
@@ -118,3 +124,18 @@ def test_code_is_quoted_only_when_the_question_asks_for_code() -> None:
     assert quoted is not None and ">>>" not in quoted.text, quoted.text
     shown = checker.extract("Show example code for json.loads()", [passage("p", CODE_PAGE)], 0.0)
     assert shown is not None and ">>>" in shown.text, "asked for code, code may be quoted"
+
+
+CONTENTS = (
+    "8.1.3. Floating-Point Types\n\n8.1.4. Serial Types\n\n"
+    "Numeric types consist of two-, four-, and eight-byte integers."
+)
+
+
+def test_a_table_of_contents_is_no_definition_list() -> None:
+    # A run of short lines names sections; the sentence after the last one defines none.
+    assert defined_terms(CONTENTS) == {}
+    assert defined_terms(GLOSSARY) == {
+        "A transaction reads data written by a concurrent transaction.": "dirty read",
+        "A transaction re-executes a query returning a set of rows.": "phantom read",
+    }

@@ -39,8 +39,10 @@ def test_rare_words_are_those_the_word_list_lacks_in_every_form() -> None:
 
 
 def test_only_a_rare_unknown_word_declines() -> None:
-    passages = [_passage("The statistics module computes means.")]
-    ranked = [Candidate(passage=0, sentence="The statistics module computes means.", score=0.5)]
+    # The passage names a function: a which-question needs one (rag.evidence._writes).
+    sentence = "The mean function of the statistics module computes means."
+    passages = [_passage(sentence)]
+    ranked = [Candidate(passage=0, sentence=sentence, score=0.5)]
     vocabulary = {"statist", "modul", "comput", "mean", "function"}
     rare = "Which function of the statistics module computes kurtosis?"
     verdict = judge(rare, classify(rare), passages, ranked, 3, vocabulary, COMMON)
