@@ -79,11 +79,14 @@ bench-serve: $(STAMP) $(VLLM_STAMP)
 	$(PY) -m eval.serve --arms $(ARMS) --users $(USERS) --questions 3 --out bench-results/serve
 
 # Rebuild the labelled safety set (dedup, AdvBench decontamination, splits), then the
-# harm/injection classifier (tuned on dev only). Deterministic; about 5 minutes on 2 cores.
+# harm/injection classifier's two heads (tuned on dev only): one on MiniLM's float vectors
+# (torch; the float ONNX export's equal them), one on its int8 ONNX export, the guards'
+# default. Deterministic; about 20 minutes on 2 cores.
 .PHONY: train-safety
 train-safety: $(STAMP)
 	$(PY) -m safety.toxicity.dataset --advbench ../shared/data/advbench.jsonl
 	$(PY) -m safety.toxicity.train
+	$(PY) -m eval.safety.train_head --precision int8
 
 setup: $(STAMP)
 

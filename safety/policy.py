@@ -47,7 +47,7 @@ class SafetyPolicy(BaseModel):
         "look-alike letters in questions and judge the decoded payload as well.",
     )
     encoder_precision: Literal["int8", "float"] = Field(
-        "float",
+        "int8",
         description="The weights of MiniLM the app's guards embed with, run by ONNX Runtime: "
         "'int8' (about twice as fast) or 'float'. Each has its own shipped harm head, "
         "fitted and thresholded on its vectors; the guard picks the head whose fingerprint "

@@ -2,10 +2,12 @@
 
     .venv/bin/python scripts/measure_output_guard.py --split dev     # tune on this
     .venv/bin/python scripts/measure_output_guard.py --split test    # report once
+    .venv/bin/python scripts/measure_output_guard.py --split dev --precision float
 
 Both sets are the project's own (eval/data/output_guard/), split into dev and test by a
 hash of each item's id before any use. Items are checked with `OutputGuard.check`, as the
-assistant checks a finished answer.
+assistant checks a finished answer, embedded as the app's guards embed (MiniLM's ONNX
+export at `--precision`, which picks the head fitted on it).
 """
 
 from __future__ import annotations
@@ -15,8 +17,8 @@ import hashlib
 import json
 from pathlib import Path
 
+from eval.safety.encoders import onnx_encoder
 from safety import OutputGuard, SafetyPolicy
-from safety.toxicity.encoder import load_encoder
 
 DATA = Path(__file__).resolve().parent.parent / "eval" / "data" / "output_guard"
 
@@ -34,8 +36,9 @@ def load(name: str, split: str) -> list[dict[str, str]]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--split", choices=["dev", "test", "all"], default="dev")
+    parser.add_argument("--precision", choices=["int8", "float"], default="int8")
     args = parser.parse_args()
-    guard = OutputGuard(SafetyPolicy(), encoder=load_encoder())
+    guard = OutputGuard(SafetyPolicy(), encoder=onnx_encoder(args.precision))
     for name, label in (
         ("harmless_answers.jsonl", "harmless"),
         ("harmful_responses.jsonl", "harmful"),

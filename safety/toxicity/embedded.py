@@ -29,6 +29,7 @@ from safety.toxicity.heads import (
     probe_cosines,
 )
 from safety.toxicity.identity import mask_identity_groups, mask_identity_words
+from safety.toxicity.lexical import LexicalModel, blend
 from safety.toxicity.tuned import BASE_ENCODER, TUNED_ENCODER, load_tuned_encoder
 
 WINDOW_CHARS = 600
@@ -113,6 +114,13 @@ class HarmClassifier:
             self.fingerprint: np.ndarray | None = (
                 np.asarray(data["fingerprint"], np.float32) if "fingerprint" in data else None
             )
+            self.lexical: LexicalModel | None = None
+            self.lexical_weight = 0.0
+            if "lex_coef" in data:
+                self.lexical = LexicalModel(
+                    data["lex_idf"], data["lex_coef"], data["lex_intercept"]
+                )
+                self.lexical_weight = float(data["lex_weight"])
             self.layers: list[Layer]
             if "w1" in data:
                 self.layers = [
@@ -126,7 +134,7 @@ class HarmClassifier:
                         np.asarray(data["intercept"], np.float32),
                     )
                 ]
-        except (OSError, KeyError, ValueError) as exc:
+        except (OSError, KeyError, ValueError) as exc:  # ValueError: a lexical part's shape
             raise SafetyModelError(
                 f"Harm classifier weights at {weights} are missing or corrupt: "
                 "rebuild them with `python -m safety.toxicity.train`."
@@ -153,15 +161,24 @@ class HarmClassifier:
         """Harm categories the classifier knows (every class but benign)."""
         return [name for name in self.classes if name != BENIGN]
 
-    def probabilities(self, embeddings: np.ndarray) -> np.ndarray:
-        """Per row, the probability of each class (in `classes` order)."""
-        return head_probabilities(self.layers, embeddings)
+    def probabilities(self, embeddings: np.ndarray, texts: list[str] | None = None) -> np.ndarray:
+        """Per row, the probability of each class (in `classes` order): the MLP head's on
+        the embeddings, mixed with the lexical model's on the (identity-masked) texts
+        when the weights have one (`safety.toxicity.lexical`)."""
+        probs = head_probabilities(self.layers, embeddings)
+        if self.lexical is None:
+            return probs
+        if texts is None or len(texts) != len(probs):
+            raise SafetyModelError("This harm classifier reads the texts too: pass them.")
+        return blend(probs, self.lexical.probabilities(texts), self.lexical_weight)
 
-    def scores(self, embeddings: np.ndarray) -> list[dict[str, float]]:
+    def scores(
+        self, embeddings: np.ndarray, texts: list[str] | None = None
+    ) -> list[dict[str, float]]:
         """Per row: the top harm category gets P(harmful); the others their own probability."""
         benign = self.classes.index(BENIGN)
         rows: list[dict[str, float]] = []
-        for row in self.probabilities(embeddings):
+        for row in self.probabilities(embeddings, texts):
             scores = {name: float(row[i]) for i, name in enumerate(self.classes) if i != benign}
             top = max(scores, key=scores.__getitem__)
             scores[top] = float(1.0 - row[benign])
@@ -329,7 +346,7 @@ class EmbeddedToxicity:
         masked = [mask_identity_groups(unit) for unit in units]
         vectors = validated_embeddings(self._encode(masked), len(masked), head.input_dim)
         plain = set(self._units(views[0]))
-        for unit, row in zip(units, head.scores(vectors), strict=True):
+        for unit, row in zip(units, head.scores(vectors, masked), strict=True):
             for category, score in row.items():
                 if score > best[category]:
                     best[category], culprit[category] = score, unit

@@ -39,6 +39,7 @@ from safety.toxicity.encoder import Encoder, load_encoder
 from safety.toxicity.head import Layer, head_probabilities
 from safety.toxicity.heads import PROBES
 from safety.toxicity.identity import mask_identity_groups
+from safety.toxicity.lexical import LexicalModel, blend, fit_lexical
 from safety.toxicity.stats import bootstrap_ci
 from safety.toxicity.tuned import BASE_ENCODER, TUNED_ENCODER, TUNED_TOP, load_tuned_encoder
 
@@ -64,6 +65,9 @@ class HeadConfig:
     dropout: float = 0.3
     ensemble: int = 5
     label_smoothing: float = 0.1
+    lexical_weight: float = 0.35
+    """Share of the character n-gram model (`safety.toxicity.lexical`) in the class
+    probabilities; 0 fits the MLP head alone. Chosen on dev among 0.2, 0.35 and 0.5."""
 
 
 def encode(encoder: Encoder, texts: list[str]) -> np.ndarray:
@@ -83,17 +87,32 @@ def fit_units(text: str) -> list[str]:
 class DevUnits:
     """The dev split cut into the pieces the guard classifies, encoded once."""
 
-    def __init__(self, encoder: Encoder, items: list[LabelledItem]) -> None:
+    def __init__(
+        self,
+        encoder: Encoder,
+        items: list[LabelledItem],
+        lexical: LexicalModel | None = None,
+        lexical_weight: float = 0.0,
+    ) -> None:
         units = [fit_units(item.text) for item in items]
         flat = list(dict.fromkeys(unit for pieces in units for unit in pieces))
         index = {unit: i for i, unit in enumerate(flat)}
         self.features = encode(encoder, flat)
+        self.lexical = (
+            lexical.probabilities([mask_identity_groups(unit) for unit in flat])
+            if lexical is not None
+            else None
+        )
+        self.lexical_weight = lexical_weight
         self.rows = [[index[unit] for unit in pieces] for pieces in units]
         self.harmful = np.array([item.harmful for item in items])
 
     def harm(self, layers: list[Layer], benign: int) -> np.ndarray:
         """Per item: the highest 1 - P(benign) over its units (the guard's harm score)."""
-        unit_harm = 1.0 - head_probabilities(layers, self.features)[:, benign]
+        probs = head_probabilities(layers, self.features)
+        if self.lexical is not None:
+            probs = blend(probs, self.lexical, self.lexical_weight)
+        unit_harm = 1.0 - probs[:, benign]
         return np.array([unit_harm[row].max() for row in self.rows])
 
 
@@ -197,15 +216,24 @@ def train(
     features = encode(encoder, texts)
     classes, layers = fit_head(features, labels, config)
     benign = classes.index(BENIGN)
-    tuned = best_shift(DevUnits(encoder, dev_items), layers, benign)
+    weight = config.lexical_weight
+    lexical = (
+        fit_lexical([mask_identity_groups(text) for text in texts], labels, classes)
+        if weight > 0
+        else None
+    )
+    tuned = best_shift(DevUnits(encoder, dev_items, lexical, weight), layers, benign)
     (w1, b1), (w2, b2) = shifted(layers, benign, tuned["shift"])
-    np.savez(
-        out, w1=w1, b1=b1, w2=w2, b2=b2, classes=np.array(classes, dtype=str),
-        encoder=np.array(encoder_name), fingerprint=encoder(list(PROBES)),
-    )  # fmt: skip
+    arrays = {
+        "w1": w1, "b1": b1, "w2": w2, "b2": b2, "classes": np.array(classes, dtype=str),
+        "encoder": np.array(encoder_name), "fingerprint": encoder(list(PROBES)),
+        **(lexical.arrays(weight) if lexical is not None else {}),
+    }  # fmt: skip
+    np.savez(out, **arrays)  # type: ignore[arg-type]
     return {
         "encoder": encoder_name,
         "head": {"hidden": config.hidden, "ensemble": config.ensemble, "epochs": config.epochs},
+        "lexical_weight": weight,
         "benign_shift": tuned["shift"],
         "dev_recall": round(tuned["dev_recall"], 4),
         "dev_fpr": round(tuned["dev_fpr"], 4),

@@ -1,4 +1,5 @@
-"""The guards embed with float vectors of their model, whatever embeds the index."""
+"""The guards embed with their model at `safety.encoder_precision` (int8 by default),
+whatever embeds the index."""
 
 from __future__ import annotations
 
@@ -23,7 +24,9 @@ ANSWER = (
 def test_hashing_and_float_onnx_embedders_serve_the_guards_themselves(
     tmp_path: Path, name: str
 ) -> None:
-    settings = load_settings(data_dir=tmp_path, index={"embedder": name})
+    settings = load_settings(
+        data_dir=tmp_path, index={"embedder": name}, safety={"encoder_precision": "float"}
+    )
     embedder = CachedEmbedder(HashingEmbedder())
     assert guard_embedder(settings, embedder) is embedder
 
@@ -49,9 +52,13 @@ def test_the_guards_get_float_onnx_vectors_equal_to_torch_and_the_same_verdicts(
     real_models: RealModels,
 ) -> None:
     course = real_models.course
-    assert guard_embedder(course.settings, course.embedder) is course.embedder  # the default
+    int8_guards = guard_embedder(course.settings, course.embedder)  # the default: int8
+    assert isinstance(int8_guards, CachedEmbedder) and isinstance(int8_guards.inner, OnnxEmbedder)
+    assert int8_guards.inner.name.endswith("+onnx-int8") and int8_guards.inner.batch_size == 1
+    float_course = course.settings.with_overrides({"safety": {"encoder_precision": "float"}})
+    assert guard_embedder(float_course, course.embedder) is course.embedder  # float ONNX shared
     torch_embedder = real_models.torch_embedder()
-    settings = course.settings.with_overrides({"index": {"embedder": "sentence-transformers"}})
+    settings = float_course.with_overrides({"index": {"embedder": "sentence-transformers"}})
     guards = guard_embedder(settings, torch_embedder)
     assert isinstance(guards, CachedEmbedder) and isinstance(guards.inner, OnnxEmbedder)
     assert guards.inner.name.endswith("+onnx")

@@ -115,7 +115,13 @@ def test_a_head_without_fingerprint_named_alone_serves_any_encoder(tmp_path: Pat
     assert check.encoder_name == "minilm"
 
 
-def test_the_shipped_float_head_carries_its_encoder_and_fingerprint() -> None:
-    head = HarmClassifier(SHIPPED["float"])
-    assert SHIPPED["float"] == WEIGHTS and head.encoder_name == "minilm"
-    assert head.fingerprint is not None and head.fingerprint.shape == (len(PROBES), 384)
+def test_shipped_heads_carry_their_encoder_fingerprint_and_lexical_part() -> None:
+    assert SHIPPED["float"] == WEIGHTS
+    heads = {precision: HarmClassifier(path) for precision, path in SHIPPED.items()}
+    assert {p: head.encoder_name for p, head in heads.items()} == {
+        "float": "minilm",
+        "int8": INT8_ENCODER,
+    }
+    for head in heads.values():
+        assert head.fingerprint is not None and head.fingerprint.shape == (len(PROBES), 384)
+        assert head.lexical is not None and 0 < head.lexical_weight < 1

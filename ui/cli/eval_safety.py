@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from eval.safety.benchmark import DEFAULT_ADVBENCH, run
+from eval.safety.encoders import app_guard_encoder
 from eval.safety.report import to_markdown, write
 from safety import InputGuard, OutputGuard, SafetyError
 from ui.cli.common import friendly_errors, offline, settings_from
@@ -48,8 +49,9 @@ def command(ctx: click.Context, split: str, advbench: Path, out: Path, sample: i
     offline()
     settings = settings_from(ctx)
     try:
-        guard = InputGuard(settings.safety)
-        output_guard = OutputGuard(settings.safety)
+        encoder = app_guard_encoder(settings)  # the app's guards' own, at their precision
+        guard = InputGuard(settings.safety, encoder=encoder)
+        output_guard = OutputGuard(settings.safety, encoder=encoder)
     except SafetyError as exc:
         raise click.ClickException(str(exc)) from exc
     report = run(guard, "dev" if split == "dev" else "test", advbench, sample, output_guard)
