@@ -34,6 +34,13 @@ def is_follow_up(question: str) -> bool:
     return bool(_PRONOUN.search(question)) and len(terms(question)) <= 4
 
 
+def own_words(question: str) -> str:
+    """What a follow-up asks in its own words, without the connective and the pronoun
+    that stand for the earlier topic: "and how is it detected?" -> "how is detected?"."""
+    stripped = _CONNECTIVE.sub("", question).strip()
+    return re.sub(r"\s{2,}", " ", _PRONOUN.sub("", stripped)).strip()
+
+
 def resolve(question: str, history: Sequence[str]) -> str:
     """The question made self-contained using the most recent previous question."""
     if not history or not is_follow_up(question):
