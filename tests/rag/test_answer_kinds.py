@@ -121,7 +121,8 @@ def test_code_is_quoted_only_when_the_question_asks_for_code() -> None:
     assert not asks_for_code("What does json.loads() do?")
     checker = GroundingChecker(HashingEmbedder(), 0.5)
     quoted = checker.extract("What does json.loads() do?", [passage("p", CODE_PAGE)], 0.0)
-    assert quoted is not None and ">>>" not in quoted.text, quoted.text
+    assert quoted is not None
+    assert ">>>" not in quoted.text, quoted.text
     shown = checker.extract("Show example code for json.loads()", [passage("p", CODE_PAGE)], 0.0)
     assert shown is not None and ">>>" in shown.text, "asked for code, code may be quoted"
 
