@@ -166,7 +166,7 @@ def _export(model_dir: Path, folder: Path, precision: Precision) -> None:
     (a process killed midway leaves only `.partial` files, redone next time)."""
     folder.mkdir(parents=True, exist_ok=True)
     float_path = folder / "model-float.onnx"
-    if precision == "int8" or _cache_problem(float_path) is not None:
+    if _cache_problem(float_path) is not None:  # an intact float export is reused
         _build(float_path, lambda out: _export_float(model_dir, out))
     if precision == "int8":
         _build(folder / "model-int8.onnx", lambda out: _quantize(float_path, out))

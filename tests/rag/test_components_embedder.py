@@ -39,7 +39,8 @@ def test_the_default_is_float_onnx(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_a_default_assistant_answers_without_importing_torch(tmp_path: Path) -> None:
-    onnx_model(bundled_embedding_path(), "float")  # the export, made once per user cache
+    for precision in ("float", "int8"):  # the exports (the guards' is int8), made once per user
+        onnx_model(bundled_embedding_path(), precision)
     env = {k: v for k, v in os.environ.items() if not k.startswith("COURSEBOT_")}
     out = subprocess.run(
         [sys.executable, "-c", ANSWER_ONCE, str(tmp_path / "data"), str(COURSE_KB), *HEAVY],

@@ -139,3 +139,12 @@ def test_a_verified_export_is_not_read_again_until_it_changes(
         onnx_model(model_dir, "float", cache)
     assert any("is damaged (checksum mismatch)" in r.getMessage() for r in caplog.records)
     assert path.read_bytes().startswith(b"float graph")
+
+
+def test_the_int8_copy_is_quantised_from_the_float_export_already_made(
+    model_dir: Path, tmp_path: Path, exports: list[Path]
+) -> None:
+    onnx_model(model_dir, "float", tmp_path / "cache")
+    assert [p.name for p in exports] == [f"model-float.onnx.{os.getpid()}.partial"]
+    onnx_model(model_dir, "int8", tmp_path / "cache")
+    assert len(exports) == 2 and exports[1].name.startswith("model-int8.onnx")
