@@ -22,17 +22,14 @@ from pydantic import BaseModel, Field
 from rag.answer import Citation, Passage, SentenceCheck
 from rag.embeddings import Embedder
 from rag.keyword import terms
-from rag.question_type import (
+from rag.question_type import QuestionType, asks_for_code, classify, mentions
+from rag.sentence_form import (
     MAX_TERM_WORDS,
-    QuestionType,
-    asks_for_code,
-    classify,
     defines,
     gives_form,
     is_code,
     is_signature,
     is_term_line,
-    mentions,
 )
 from rag.setting_groups import GroundingTuning
 from rag.text import numbers, quoted_spans, split_sentences, strip_citation_marks, without_quotes

@@ -304,7 +304,7 @@ class GroundingTuning(Group):
         0.15,
         ge=0.0,
         description="Added to a quote candidate that has the form of the kind of answer "
-        "asked for (rag.question_type.gives_form: 'because' for why, 'by/using' for how). "
+        "asked for (rag.sentence_form.gives_form: 'because' for why, 'by/using' for how). "
         "Chosen on the dev splits, quotes alone on each run's passages: quotes holding every "
         "key fact, course 30/36 at 0 and 0.05, 32/36 at 0.1-0.2; KB2 14/22 and the parts "
         "set 5/9 throughout; no evidence decision changed; the middle was taken.",

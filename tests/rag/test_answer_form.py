@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from rag.grounding import DEFAULT_TUNING, GroundingChecker
-from rag.question_type import classify, gives_form
+from rag.question_type import classify
+from rag.sentence_form import gives_form
 from tests.rag.test_quote_bonus import ChosenSimilarity, passage
 
 OPENING = "Much of this labour stays out of sight in descriptions of finished models."
@@ -43,7 +44,7 @@ SIGNATURE_PAGE = (
 
 def test_a_signature_line_is_never_the_quote_the_sentence_after_it_is() -> None:
     from rag.embeddings import HashingEmbedder
-    from rag.question_type import is_signature
+    from rag.sentence_form import is_signature
 
     assert is_signature("random.choices(population, weights=None, *, cum_weights=None, k=1)")
     assert not is_signature("open() returns a file object, used as open(name, mode).")

@@ -14,7 +14,8 @@ from rag.grounding import (
     defined_terms,
     quote_candidates,
 )
-from rag.question_type import asks_for_code, classify, defines, gives_form, is_code
+from rag.question_type import asks_for_code, classify
+from rag.sentence_form import defines, gives_form, is_code
 from tests.rag.test_quote_bonus import ChosenSimilarity, passage
 
 
