@@ -4,7 +4,6 @@ quote's preference for the sentence of that form over prose about the topic or c
 
 from __future__ import annotations
 
-from rag.answer import Passage
 from rag.embeddings import HashingEmbedder
 from rag.evidence import judge, provides
 from rag.grounding import (
@@ -20,17 +19,7 @@ from tests.rag.test_quote_bonus import ChosenSimilarity, passage
 
 
 def _judged(question: str, text: str, section: str = "Isolation") -> bool:
-    passages = [
-        Passage(
-            chunk_id="c",
-            source="d.html",
-            section=section,
-            text=text,
-            start=0,
-            end=1,
-            dense_score=0.6,
-        )
-    ]
+    passages = [passage("c", text, section)]
     ranked = [Candidate(passage=0, sentence=text, score=0.6)]
     return judge(question, classify(question), passages, ranked, best_sentences=3).covered
 

@@ -6,18 +6,11 @@ from rag.answer import Answer, Passage
 from rag.conversation import own_words
 from rag.pipeline.passages import PassageStep, fuse_rankings
 from rag.pipeline.turn import Turn
+from tests.rag.test_quote_bonus import passage
 
 
 def _passage(chunk_id: str) -> Passage:
-    return Passage(
-        chunk_id=chunk_id,
-        source="c.md",
-        section=chunk_id,
-        text=chunk_id,
-        start=0,
-        end=1,
-        dense_score=0.6,
-    )
+    return passage(chunk_id, chunk_id, section=chunk_id)
 
 
 def test_a_follow_up_in_its_own_words_drops_the_connective_and_the_pronoun() -> None:

@@ -39,11 +39,11 @@ class ChosenSimilarity:
         return np.asarray(rows, dtype=np.float32)
 
 
-def passage(chunk_id: str, text: str) -> Passage:
+def passage(chunk_id: str, text: str, section: str = "Monitoring") -> Passage:
     return Passage(
         chunk_id=chunk_id,
         source="course.md",
-        section="Monitoring",
+        section=section,
         text=text,
         start=0,
         end=1,

@@ -34,6 +34,21 @@ def probe(
     )
 
 
+def real_coursebot(data: Path, *args: str | bytes) -> subprocess.CompletedProcess[bytes]:
+    """The installed `coursebot` with the real MiniLM (the safety guards need it), as a
+    user runs it."""
+    env = env_for(data)
+    del env["COURSEBOT_INDEX__EMBEDDER"]
+    return subprocess.run(
+        [str(Path(sys.executable).parent / "coursebot"), *args],
+        capture_output=True,
+        env=env,
+        cwd=REPO,
+        timeout=900,
+        check=False,
+    )
+
+
 @pytest.mark.parametrize(
     ("args", "stdin"),
     [
@@ -90,16 +105,7 @@ def test_index_status_lists_sources_and_versions(tmp_path: Path) -> None:
 @pytest.mark.slow
 def test_invalid_utf8_in_a_question_is_cleaned_answered_logged_and_quiet(tmp_path: Path) -> None:
     data = tmp_path / "data"
-    env = env_for(data)
-    del env["COURSEBOT_INDEX__EMBEDDER"]  # the real MiniLM: the safety guards need it
-    done = subprocess.run(
-        [str(Path(sys.executable).parent / "coursebot"), "ask", b"What is data drift?\xff"],
-        capture_output=True,
-        env=env,
-        cwd=REPO,
-        timeout=600,
-        check=False,
-    )
+    done = real_coursebot(data, "ask", b"What is data drift?\xff")
     stderr = done.stderr.decode()
     assert done.returncode == 0, stderr
     assert stderr.strip() == (
@@ -118,19 +124,10 @@ def test_eval_hallucination_keeps_llama_cpp_output_off_stderr(tmp_path: Path) ->
     first = (REPO / "eval" / "data" / "questions.jsonl").read_text().splitlines()[0]
     questions = tmp_path / "one.jsonl"
     questions.write_text(first + "\n")
-    env = env_for(tmp_path / "data")
-    del env["COURSEBOT_INDEX__EMBEDDER"]
-    done = subprocess.run(
-        [
-            str(Path(sys.executable).parent / "coursebot"),
-            *("eval", "hallucination", "--questions", str(questions)),
-            *("--out", str(tmp_path / "run"), "--no-progress"),
-        ],
-        capture_output=True,
-        env=env,
-        cwd=REPO,
-        timeout=900,
-        check=False,
+    done = real_coursebot(
+        tmp_path / "data",
+        *("eval", "hallucination", "--questions", str(questions)),
+        *("--out", str(tmp_path / "run"), "--no-progress"),
     )
     stderr = done.stderr.decode()
     assert done.returncode == 0, stderr
