@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import json
 import threading
+from collections import deque
 from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -163,19 +165,55 @@ class OnnxEmbedder:
 
     def _forward(self, texts: Sequence[str]) -> Iterator[tuple[list[int], Any, Any, list[Any]]]:
         """(rows, token states, attention mask, encodings of the rows) per forward pass."""
-        session = self._session(getattr(self._local, "threads", None) or self.threads)
+        threads = getattr(self._local, "threads", None) or self.threads
         encodings = self._tokenizer.encode_batch(list(texts))
         lengths = [len(e.ids) for e in encodings]
-        for rows in self._batches(np.argsort(lengths, kind="stable"), lengths):
-            width = max(lengths[r] for r in rows)
-            ids = np.zeros((len(rows), width), dtype=np.int64)
-            mask = np.zeros_like(ids)
-            for i, row in enumerate(rows):
-                tokens = encodings[row].ids
-                ids[i, : len(tokens)] = tokens
-                mask[i, : len(tokens)] = 1
-            feeds = dict(zip(INPUTS, (ids, mask, np.zeros_like(ids)), strict=True))
-            yield rows, session.run(None, feeds)[0], mask, [encodings[r] for r in rows]
+        batches = list(self._batches(np.argsort(lengths, kind="stable"), lengths))
+        feeds = (self._feeds(rows, encodings, lengths) for rows in batches)
+        for rows, (states, mask) in zip(
+            batches, self._run(feeds, threads, len(batches)), strict=True
+        ):
+            yield rows, states, mask, [encodings[r] for r in rows]
+
+    @staticmethod
+    def _feeds(rows: list[int], encodings: list[Any], lengths: list[int]) -> dict[str, Any]:
+        width = max(lengths[r] for r in rows)
+        ids = np.zeros((len(rows), width), dtype=np.int64)
+        mask = np.zeros_like(ids)
+        for i, row in enumerate(rows):
+            tokens = encodings[row].ids
+            ids[i, : len(tokens)] = tokens
+            mask[i, : len(tokens)] = 1
+        return dict(zip(INPUTS, (ids, mask, np.zeros_like(ids)), strict=True))
+
+    def _run(
+        self, feeds: Iterator[dict[str, Any]], threads: int, count: int
+    ) -> Iterator[tuple[Any, Any]]:
+        """(token states, attention mask) of each batch of `feeds`, in order.
+
+        One batch runs on one session with `threads` intra-op threads. Several batches
+        on several threads run side by side on one-thread sessions instead (ONNX Runtime
+        releases the GIL and a session may run concurrently): one pass's padding and
+        pooling overlap the other's model time. Side by side on this 2-core machine
+        (2026-12-02, 1,002 course and KB2 chunks, medians of 3), int8 embedded 108.4
+        against 95.2 chunks/s, float 61.9 against 57.6, the same vectors. At
+        most `2 * threads` batches are in flight, so memory stays bounded."""
+        if threads <= 1 or count <= 1:
+            session = self._session(threads)
+            for feed in feeds:
+                yield session.run(None, feed)[0], feed[INPUTS[1]]
+            return
+        session = self._session(1)
+        pending: deque[tuple[dict[str, Any], Future[Any]]] = deque()
+        with ThreadPoolExecutor(threads, thread_name_prefix="coursebot-embed") as pool:
+            for feed in feeds:
+                pending.append((feed, pool.submit(session.run, None, feed)))
+                if len(pending) >= 2 * threads:
+                    done, future = pending.popleft()
+                    yield future.result()[0], done[INPUTS[1]]
+            while pending:
+                done, future = pending.popleft()
+                yield future.result()[0], done[INPUTS[1]]
 
     def embed(self, texts: Sequence[str]) -> Vectors:
         out = np.zeros((len(texts), self.dim), dtype=np.float32)

@@ -58,6 +58,20 @@ def test_onnx_vectors_are_close_to_the_torch_models(
     assert float((int8.embed(texts[:1]) * int8_vectors[:1]).sum()) > 0.98
 
 
+def test_batches_on_parallel_threads_give_the_one_thread_vectors_in_order(
+    real_models: RealModels, int8: OnnxEmbedder
+) -> None:
+    chunks = real_models.course.store.load().chunks
+    texts = [c.embed_text for c in chunks[:60]] + ["What is overfitting?", "x"]
+    lengths = [len(e.ids) for e in int8._tokenizer.encode_batch(texts)]
+    batches = list(int8._batches(np.argsort(lengths, kind="stable"), lengths))
+    assert len(batches) >= 4
+    one_thread = int8.embed(texts)
+    with bulk_threads(int8, 3):
+        parallel = int8.embed(texts)
+    assert np.array_equal(parallel, one_thread)
+
+
 def test_the_export_is_reused_and_a_damaged_one_rebuilt(
     int8: OnnxEmbedder,
     tmp_path: Path,
