@@ -57,3 +57,17 @@ def display_name(path: Path, roots: Sequence[Path]) -> str:
         if root.is_dir() and path.is_relative_to(root):
             return str(path.relative_to(root))
     return path.name
+
+
+def unique_name(path: Path, roots: Sequence[Path], taken: dict[str, str]) -> str:
+    """`display_name`, or, when another file of the index already goes by it, that name
+    with as many of the file's parent folders in front as make it unique
+    (`notes/index.html` beside another course's `index.html`). Two files under one name
+    would share their chunks, their citations and their unchanged check."""
+    name = display_name(path, roots)
+    parts = path.parts
+    depth = len(Path(name).parts)
+    while taken.get(name, str(path)) != str(path) and depth < len(parts) - 1:
+        depth += 1
+        name = "/".join(parts[-depth:])
+    return name if taken.get(name, str(path)) == str(path) else str(path)

@@ -23,7 +23,7 @@ import numpy as np
 from pydantic import BaseModel
 
 from rag.chunking import Chunk, chunk_document
-from rag.discovery import discover, display_name
+from rag.discovery import discover, unique_name
 from rag.documents import load_document
 from rag.embeddings import CachedEmbedder, Embedder, bulk_threads, passage_embedder
 from rag.errors import DocumentError, IndexMissing, NoDocuments
@@ -176,7 +176,19 @@ class Ingestor:
         kept: list[tuple[Chunk, int]] = []  # an old chunk and its row in old.vectors
         old_rows = _rows_by_source(old.chunks) if old else {}
         new_chunks: list[Chunk] = []
-        seen_file_hashes: dict[str, str] = {}
+        scanned_dirs = [p.resolve() for p in roots if p.is_dir()]
+        carried = {
+            key: record
+            for key, record in old_files.items()
+            if Path(key).exists() and not any(Path(key).is_relative_to(d) for d in scanned_dirs)
+        }
+        # a file kept from an earlier run counts as seen: the same page copied to another
+        # folder is a duplicate of it, not a second document
+        found_set = set(found)
+        seen_file_hashes = {
+            r.sha256: r.source for k, r in carried.items() if Path(k) not in found_set
+        }
+        taken = {r.source: k for k, r in old_files.items() if Path(k).exists()}
 
         for path, problem in problems:
             report.files.append(
@@ -194,7 +206,9 @@ class Ingestor:
         for done, path in enumerate(found):
             if on_progress:
                 on_progress(done, len(found), "reading")
-            source = display_name(path, roots)
+            previous = old_files.get(str(path))
+            source = previous.source if previous else unique_name(path, roots, taken)
+            taken[source] = str(path)
             stat = path.stat()
             base = FileReport(
                 path=str(path),
@@ -219,7 +233,6 @@ class Ingestor:
                 )
                 continue
             seen_file_hashes[digest] = source
-            previous = old_files.get(str(path))
             if old and previous and previous.sha256 == digest:
                 old_chunks = [(old.chunks[i], i) for i in old_rows.get(previous.source, [])]
                 kept.extend(old_chunks)
@@ -264,7 +277,6 @@ class Ingestor:
 
         if on_progress and found:
             on_progress(len(found), len(found), "reading")
-        scanned_dirs = [p.resolve() for p in roots if p.is_dir()]
         for key, record in old_files.items():
             if key in records:
                 continue

@@ -137,3 +137,44 @@ def test_corrupt_index_names_the_rebuild_command(tmp_path: Path) -> None:
         store.load()
     report = ingestor.run([kb], rebuild=True)
     assert report.wrote_index and len(store.load().chunks) == report.totals["chunks"]
+
+
+def test_same_named_files_of_two_folders_keep_their_own_names_and_chunks(
+    tmp_path: Path,
+) -> None:
+    first, second = tmp_path / "course-a" / "pages", tmp_path / "course-b" / "pages"
+    for folder, text in ((first, "Bagging averages trees."), (second, "Boosting fits residuals.")):
+        folder.mkdir(parents=True)
+        (folder / "index.md").write_text(f"# Ensembles\n\n{text}\n")
+    ingestor, _, store = make(tmp_path)
+    ingestor.run([first])
+    report = ingestor.run([second])
+    assert [f.status for f in report.files] == ["indexed"]
+    by_source = {c.source: c.text for c in store.load().chunks}
+    assert by_source == {
+        "index.md": "Bagging averages trees.",
+        "pages/index.md": "Boosting fits residuals.",
+    }
+    (second / "index.md").write_text("# Ensembles\n\nStacking learns a combiner.\n")
+    ingestor.run([second])
+    by_source = {c.source: c.text for c in store.load().chunks}
+    assert by_source["index.md"] == "Bagging averages trees."
+    assert by_source["pages/index.md"] == "Stacking learns a combiner."
+    assert len(store.load().chunks) == 2
+
+
+def test_a_page_copied_to_another_folder_is_a_duplicate_of_the_indexed_one(
+    tmp_path: Path,
+) -> None:
+    original, copy = tmp_path / "a", tmp_path / "b"
+    write_kb(original)
+    copy.mkdir()
+    (copy / "drift.md").write_text((original / "drift.md").read_text())
+    ingestor, _, store = make(tmp_path)
+    ingestor.run([original])
+    report = ingestor.run([copy])
+    assert [(f.status, f.reason) for f in report.files] == [
+        ("duplicate", "same content as drift.md")
+    ]
+    assert report.totals["documents"] == 2
+    assert sorted(c.source for c in store.load().chunks) == ["drift.md", "fair.md"]
