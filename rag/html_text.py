@@ -1,4 +1,5 @@
-"""HTML from documentation generators (Sphinx, MkDocs, Jupyter Book) into Markdown-style text.
+"""HTML from documentation generators (Sphinx, MkDocs, Jupyter Book, DocBook) into
+Markdown-style text.
 
 Only the page's main content is kept: navigation, sidebars, headers, footers and
 permalink marks are page chrome, and a passage made of them answers nothing. Each piece
@@ -42,6 +43,9 @@ CHROME_SELECTORS = (
     "[role=search]",
     "[role=banner]",
     "[role=contentinfo]",
+    ".navheader",
+    ".navfooter",
+    ".toc",
     ".sphinxsidebar",
     ".related",
     ".headerlink",

@@ -200,3 +200,14 @@ def _outside_code(text: str) -> list[str]:
         elif not inside:
             lines.append(line)
     return lines
+
+
+KB3_PAGES = KB_PAGES.parents[1] / "kb-third-postgresql" / "pages"
+
+
+@pytest.mark.parametrize("page", sorted(KB3_PAGES.glob("*.html")), ids=lambda p: p.stem)
+def test_real_docbook_pages_lose_their_navigation_and_local_contents(page: Path) -> None:
+    text = load_document(page, 10_000_000).text
+    assert "| Prev |" not in text and "Home |" not in text
+    assert text.lstrip().startswith("#")
+    assert "\n```" in text
