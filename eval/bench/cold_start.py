@@ -6,8 +6,8 @@ turn run after run so machine noise hits them alike:
   * retrieval: a fresh `python` that imports coursebot, builds `Assistant.from_settings`
     and retrieves once (what `coursebot bench`'s cold-start row times);
   * ask: `coursebot ask QUESTION` in a fresh process, wall time, the child's own peak RSS
-    (`wait4`) and which of torch, transformers and sentence-transformers it imported
-    (the child reports its `sys.modules` on stderr at exit).
+    (`eval.bench.peak_rss`) and which of torch, transformers and sentence-transformers
+    it imported (the child reports its `sys.modules` on stderr at exit).
 `--fresh-export` also times the first start on an empty ONNX cache (the export, made once
 per user, imports torch). Run: `python -m eval.bench.cold_start --runs 3 --out FILE`.
 """
@@ -17,13 +17,14 @@ from __future__ import annotations
 import json
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
+
+from eval.bench.peak_rss import run_with_peak_rss
 
 COURSEBOT = "from ui.cli.main import cli; cli()"
 RETRIEVE = (
@@ -52,18 +53,16 @@ def timed(command: Sequence[str], env: dict[str, str]) -> dict[str, Any]:
     """Run `command`; its wall seconds, peak RSS in GB, exit code and stdout."""
     started = time.perf_counter()
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
-        child = subprocess.Popen(list(command), env=env, stdout=out, stderr=err)
-        _, status, usage = os.wait4(child.pid, 0)
+        code, peak_kib = run_with_peak_rss(command, env=env, stdout=out, stderr=err)
         seconds = time.perf_counter() - started
         out.seek(0)
         err.seek(0)
         stdout, stderr = out.read(), err.read()
-    code = os.waitstatus_to_exitcode(status)
     if code != 0:
         raise RuntimeError(f"{command[-1]!r} failed ({code}): {stderr.strip()[-400:]}")
     return {
         "seconds": seconds,
-        "peak_rss_gb": usage.ru_maxrss / 2**20,
+        "peak_rss_gb": peak_kib / 2**20,
         "stdout": stdout,
         "stderr": stderr,
     }

@@ -24,13 +24,13 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
+from eval.bench.peak_rss import run_with_peak_rss
 from rag.assistant import Assistant
 from rag.components import make_ingestor
 from rag.embeddings import CachedEmbedder, Embedder, SentenceTransformerEmbedder, bulk_threads
@@ -213,22 +213,16 @@ def big_file(megabytes: float, embedder: str | None = None) -> dict[str, Any]:
         load_before = os.getloadavg()
         started = time.perf_counter()
         with (Path(tmp) / "out").open("w+") as out, (Path(tmp) / "err").open("w+") as err:
-            child = subprocess.Popen(
-                [*COURSEBOT, "ingest", "--json", str(path)],
-                env=env,
-                stdout=out,
-                stderr=err,
+            returncode, peak_kib = run_with_peak_rss(
+                [*COURSEBOT, "ingest", "--json", str(path)], env=env, stdout=out, stderr=err
             )
-            _, status, usage = os.wait4(child.pid, 0)  # this child's own peak RSS
-            child.returncode = os.waitstatus_to_exitcode(status)
             seconds = time.perf_counter() - started
             out.seek(0)
             err.seek(0)
             stdout, stderr = out.read(), err.read()
-    if child.returncode != 0:
+    if returncode != 0:
         raise RuntimeError(f"coursebot ingest failed: {stderr.strip()[-500:]}")
     chunks = int(json.loads(stdout)["totals"]["chunks"])
-    peak_kib = usage.ru_maxrss
     return {
         "megabytes": megabytes,
         "embedder": embedder or "(settings)",
