@@ -16,8 +16,6 @@ waits behind a low-priority thread that the scheduler starves on a busy machine.
 
 from __future__ import annotations
 
-import contextlib
-import os
 import threading
 import time
 import weakref
@@ -28,6 +26,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 from pydantic import BaseModel
+
+from rag.cpu_priority import this_thread_lowered
 
 Vectors = npt.NDArray[np.float32]
 
@@ -129,7 +129,7 @@ class EmbeddingQueue:
         thread at lowered priority waits until no answer is waiting."""
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        if not _lowered_priority():
+        if not this_thread_lowered():
             return self._submit(_Call(list(texts)), background=False)
         step = self.background_texts
         parts = [self._submit(_Call(list(texts[i : i + step])), background=True)
@@ -227,12 +227,3 @@ def _fail_all(state: _State) -> None:
         call.done.set()
     state.answers.clear()
     state.background.clear()
-
-
-def _lowered_priority() -> bool:
-    """True in a thread whose CPU priority is below the process's main thread's (Linux
-    schedules threads one by one; elsewhere nothing counts as lowered)."""
-    with contextlib.suppress(AttributeError, OSError):
-        mine = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
-        return mine > os.getpriority(os.PRIO_PROCESS, os.getpid())
-    return False

@@ -13,7 +13,6 @@ one, answers are the same, only slower.
 from __future__ import annotations
 
 import atexit
-import contextlib
 import json
 import logging
 import os
@@ -28,6 +27,7 @@ import numpy as np
 import numpy.typing as npt
 
 from rag.chunking import Chunk
+from rag.cpu_priority import lower_this_thread
 from rag.embeddings import CachedEmbedder, Embedder
 from rag.grounding import grounding_texts
 from rag.vector_space import same_space
@@ -210,7 +210,7 @@ class GroundingPrimer:
 
     def _run(self) -> None:
         try:
-            _lower_thread_priority()
+            lower_this_thread()
             if not isinstance(self.embedder, CachedEmbedder) or not self._idle():
                 return
             texts = texts_of(self.chunks)
@@ -247,9 +247,3 @@ def _stop_all(timeout_s: float = 30.0) -> None:
     for primer in primers:
         if primer._thread.is_alive():
             primer._thread.join(timeout_s)
-
-
-def _lower_thread_priority() -> None:
-    """Nice this thread (Linux schedules threads one by one) so answers come first."""
-    with contextlib.suppress(AttributeError, OSError):
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
