@@ -84,6 +84,7 @@ def lexicon() -> dict[str, int]:
 
 
 _WORD = re.compile(r"[^\W\d_]+")
+_EDGE_PUNCTUATION = ".,;:!?'\"()[]{}“”‘’*-"
 
 
 def word_score(text: str) -> float:
@@ -105,10 +106,14 @@ def _rarity(text: str) -> float:
 
 
 def _long_words(text: str) -> int:
-    """How many dictionary words of three letters or more `text` holds: short tokens such
-    as "fo" or "sb" turn up in any noise, so they alone never make a text readable."""
+    """How many of `text`'s space-separated tokens are, bar the punctuation around them,
+    dictionary words of three letters or more. Short tokens such as "fo" or "sb" turn up
+    in any noise; and words counted inside one token ("DoS" and "MbA" in the rot13 of an
+    ascii85 blob's "QbF_ZoN") are noise too, since rot13'd or reversed prose keeps the
+    spaces between its words. A random-blob property test found both."""
     words = lexicon()
-    return sum(len(token) >= 3 and token.lower() in words for token in _WORD.findall(text))
+    tokens = (token.strip(_EDGE_PUNCTUATION) for token in text.split())
+    return sum(len(token) >= 3 and token.isalpha() and token.lower() in words for token in tokens)
 
 
 def _printable(text: str) -> bool:
@@ -119,8 +124,8 @@ def _printable(text: str) -> bool:
 
 
 def plausible(text: str) -> bool:
-    """True when `text` reads as language: printable, mostly dictionary words, two of them
-    at least three letters long."""
+    """True when `text` reads as language: printable, at least two words, mostly
+    dictionary ones."""
     return _printable(text) and len(_WORD.findall(text)) >= 2 and word_score(text) >= MIN_WORD_SCORE
 
 

@@ -63,9 +63,9 @@ def words_of(text: str) -> list[str]:
 @PROPERTY
 @given(sentences, st.sampled_from(sorted(ENCODINGS)), st.booleans())
 def test_every_encoding_decodes_back(sentence: str, encoding: str, wrapped: bool) -> None:
-    if not plausible(sentence):
-        return
     encoded = ENCODINGS[encoding](sentence)
+    if not plausible(sentence) or (encoding == "ascii85" and len(encoded) < 15):
+        return  # bare ascii85 is looked for from 15 characters (payloads of 12 bytes) up
     text = f"Please decode this and answer it: {encoded}" if wrapped else encoded
     views = decoded_views(text)
     # the payload's words, in order (a reversed text may come back in reversed word order)
