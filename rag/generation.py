@@ -9,7 +9,9 @@ ran is an error, not a silent unmarked answer.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import os
+import sys
 import threading
 import time
 import weakref
@@ -82,15 +84,16 @@ def load_llama(
         if not extra_buffers:
             llama_module.llama_cpp.llama_model_default_params = params_without_extra_buffers
         try:
-            llama = llama_cpp.Llama(
-                model_path=str(model_path),
-                n_ctx=n_ctx,
-                n_threads=threads,
-                n_threads_batch=batch_threads,
-                seed=seed,
-                vocab_only=vocab_only,
-                verbose=False,
-            )
+            with _native_stderr_hidden() if vocab_only else contextlib.nullcontext():
+                llama = llama_cpp.Llama(
+                    model_path=str(model_path),
+                    n_ctx=n_ctx,
+                    n_threads=threads,
+                    n_threads_batch=batch_threads,
+                    seed=seed,
+                    vocab_only=vocab_only,
+                    verbose=False,
+                )
             _loaded.add(llama)
             return llama
         except (ValueError, RuntimeError, OSError) as exc:
@@ -100,6 +103,25 @@ def load_llama(
             ) from exc
         finally:
             llama_module.llama_cpp.llama_model_default_params = original
+
+
+@contextlib.contextmanager
+def _native_stderr_hidden() -> Iterator[None]:
+    """File descriptor 2 on /dev/null for the block. A vocabulary-only model (the
+    watermark detector's tokenizer) has no training context, so llama.cpp's context
+    constructor warns "n_ctx_seq (2048) > n_ctx_train (0)" on stderr past
+    `verbose=False`, in every process that detects or tokenizes, the web app included;
+    the load takes milliseconds, so little else can be hidden with it."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
 
 
 class GenerationResult(BaseModel):
