@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 import time
-import uuid
 from collections import Counter
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
@@ -20,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from pydantic import BaseModel
 
 from rag.chunking import Chunk, chunk_document
 from rag.discovery import discover, unique_name
@@ -36,8 +33,9 @@ from rag.grounding_vectors import (
     supports_pooling,
     write_grounding,
 )
-from rag.index import FileRecord, IndexData, IndexStore, Manifest, SourceRecord
-from rag.ingest_report import FileReport, IngestReport, quality_facts
+from rag.index import FileRecord, IndexData, IndexStore, Manifest
+from rag.ingest_report import FileReport, IngestReport, drop_duplicates, quality_facts, save_report
+from rag.ingest_sources import SourcePlan, merge_sources, plan_sources
 from rag.vector_space import probe_problem
 
 log = logging.getLogger(__name__)
@@ -56,15 +54,6 @@ ASSUMED_CHUNKS_PER_S = 50.0
 
 def _iso(ts: float) -> str:
     return datetime.fromtimestamp(ts, UTC).isoformat(timespec="seconds")
-
-
-class SourcePlan(BaseModel):
-    """What a run will read: the given paths plus, when building from scratch, every
-    source the index recorded; `gone` are recorded sources that no longer exist."""
-
-    roots: list[Path]
-    sources: list[SourceRecord]
-    gone: list[SourceRecord]
 
 
 class Ingestor:
@@ -101,17 +90,6 @@ class Ingestor:
         self.uploads_dir = (uploads_dir or report_dir.parent / "uploads").resolve()
         self.grounding = grounding
 
-    def _source(self, path: Path) -> SourceRecord:
-        resolved = path.resolve()
-        kind = (
-            "folder"
-            if resolved.is_dir()
-            else "upload"
-            if resolved.is_relative_to(self.uploads_dir)
-            else "file"
-        )
-        return SourceRecord(path=str(resolved), kind=kind, added_at=time.time())
-
     def plan(
         self, paths: Sequence[Path], *, rebuild: bool, indexed: Sequence[str] = ()
     ) -> SourcePlan:
@@ -121,14 +99,7 @@ class Ingestor:
 
         Call it before `run(rebuild=True)` to tell the user which sources are gone.
         """
-        given = [self._source(p) for p in paths]
-        seen = {s.path for s in given}
-        known = [s for s in self.store.known_sources() if s.path not in seen]
-        gone = [s for s in known if not Path(s.path).exists()]
-        alive = [s for s in known if Path(s.path).exists()]
-        lost = [s for s in alive if not any(_within(f, s.path) for f in indexed)]
-        roots = [Path(s.path) for s in given + (alive if rebuild else lost)]
-        return SourcePlan(roots=roots, sources=given + alive, gone=gone)
+        return plan_sources(self.store, paths, self.uploads_dir, rebuild=rebuild, indexed=indexed)
 
     def run(
         self,
@@ -301,14 +272,14 @@ class Ingestor:
                 + ", ".join(str(p) for p in roots)
                 + ". Add .md, .txt, .pdf or .html files (see kb/README.md)."
             )
-        unique_new, duplicates = self._drop_duplicates(kept, new_chunks)
+        unique_new, duplicates = drop_duplicates(kept, new_chunks)
         sources = [
             s
             for s in plan.sources
             if Path(s.path).exists() and (s.kind == "folder" or s.path in records)
         ]
         if old is not None:
-            sources = _merge_sources(old.manifest.sources, sources)
+            sources = merge_sources(old.manifest.sources, sources)
         report.sources = [s.path for s in sources]
         grounding: tuple[list[Chunk], dict[str, Vectors]] | None = None
         changed = (
@@ -354,7 +325,7 @@ class Ingestor:
         }
         report.quality = quality_facts(report, all_chunks, duplicates)
         report.seconds = round(time.perf_counter() - started, 3)
-        self._save(report)
+        save_report(report, self.report_dir)
         if grounding is not None:
             self._write_grounding(*grounding, threads=threads, on_progress=on_progress)
         return report
@@ -395,24 +366,6 @@ class Ingestor:
         if probe_problem(data.manifest.embedding_model, self.passages, texts, data.vectors):
             return None  # another vector space: everything is embedded again
         return data
-
-    @staticmethod
-    def _drop_duplicates(
-        kept: list[tuple[Chunk, int]], new: list[Chunk]
-    ) -> tuple[list[Chunk], list[str]]:
-        def key(chunk: Chunk) -> str:
-            return " ".join(chunk.text.lower().split())
-
-        seen = {key(c) for c, _ in kept}
-        unique: list[Chunk] = []
-        dropped: list[str] = []
-        for chunk in new:
-            if key(chunk) in seen:
-                dropped.append(f"{chunk.source} > {chunk.section}")
-                continue
-            seen.add(key(chunk))
-            unique.append(chunk)
-        return unique, dropped
 
     def _warn_if_long(self, source: str, size: int) -> None:
         """Say before reading it that a big file will take a while, with an estimate."""
@@ -469,20 +422,6 @@ class Ingestor:
                     on_progress(start + len(part), len(chunks), "embedding")
         return vectors, pooled
 
-    def _save(self, report: IngestReport) -> None:
-        """Each run keeps its own report (`ingest-<time>-<id>.json`); `latest.*` are
-        replaced atomically so a reader never sees half a report."""
-        self.report_dir.mkdir(parents=True, exist_ok=True)
-        data = report.model_dump_json(indent=2)
-        for name, text in (
-            (report.file_name, data),
-            ("latest.json", data),
-            ("latest.md", report.to_markdown()),
-        ):
-            partial = self.report_dir / f".{name}.{uuid.uuid4().hex[:8]}.tmp"
-            partial.write_text(text)
-            os.replace(partial, self.report_dir / name)
-
 
 def _rows_by_source(chunks: Sequence[Chunk]) -> dict[str, list[int]]:
     """The rows of each source's chunks, so keeping an unchanged file is one lookup."""
@@ -490,15 +429,3 @@ def _rows_by_source(chunks: Sequence[Chunk]) -> dict[str, list[int]]:
     for row, chunk in enumerate(chunks):
         rows.setdefault(chunk.source, []).append(row)
     return rows
-
-
-def _within(file: str, source: str) -> bool:
-    return file == source or file.startswith(source.rstrip(os.sep) + os.sep)
-
-
-def _merge_sources(old: Sequence[SourceRecord], new: Sequence[SourceRecord]) -> list[SourceRecord]:
-    """Recorded sources that still exist, then the new ones, each path once."""
-    merged = {s.path: s for s in old if Path(s.path).exists()}
-    for source in new:
-        merged.setdefault(source.path, source)
-    return list(merged.values())

@@ -3,9 +3,11 @@ names (completeness, validity, uniqueness, consistency, timeliness)."""
 
 from __future__ import annotations
 
+import os
 import statistics
 import uuid
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
@@ -107,3 +109,40 @@ def quality_facts(
             f"not_modified_for_{STALE_AFTER_DAYS}_days": stale,
         },
     }
+
+
+def drop_duplicates(
+    kept: list[tuple[Chunk, int]], new: list[Chunk]
+) -> tuple[list[Chunk], list[str]]:
+    """The `new` chunks whose text (case and spacing aside) is not already kept or seen
+    earlier in `new`, and "source > section" of each one dropped (the report's
+    uniqueness dimension)."""
+
+    def key(chunk: Chunk) -> str:
+        return " ".join(chunk.text.lower().split())
+
+    seen = {key(c) for c, _ in kept}
+    unique: list[Chunk] = []
+    dropped: list[str] = []
+    for chunk in new:
+        if key(chunk) in seen:
+            dropped.append(f"{chunk.source} > {chunk.section}")
+            continue
+        seen.add(key(chunk))
+        unique.append(chunk)
+    return unique, dropped
+
+
+def save_report(report: IngestReport, report_dir: Path) -> None:
+    """Each run keeps its own report (`ingest-<time>-<id>.json`); `latest.*` are
+    replaced atomically so a reader never sees half a report."""
+    report_dir.mkdir(parents=True, exist_ok=True)
+    data = report.model_dump_json(indent=2)
+    for name, text in (
+        (report.file_name, data),
+        ("latest.json", data),
+        ("latest.md", report.to_markdown()),
+    ):
+        partial = report_dir / f".{name}.{uuid.uuid4().hex[:8]}.tmp"
+        partial.write_text(text)
+        os.replace(partial, report_dir / name)
