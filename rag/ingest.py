@@ -148,18 +148,18 @@ class Ingestor:
         old_rows = _rows_by_source(old.chunks) if old else {}
         new_chunks: list[Chunk] = []
         scanned_dirs = [p.resolve() for p in roots if p.is_dir()]
+        present = {key for key in old_files if Path(key).exists()}
+        # indexed files outside this run's folders: kept as they are unless read again
         carried = {
-            key: record
-            for key, record in old_files.items()
-            if Path(key).exists() and not any(Path(key).is_relative_to(d) for d in scanned_dirs)
+            key for key in present if not any(Path(key).is_relative_to(d) for d in scanned_dirs)
         }
         # a file kept from an earlier run counts as seen: the same page copied to another
         # folder is a duplicate of it, not a second document
         found_set = set(found)
         seen_file_hashes = {
-            r.sha256: r.source for k, r in carried.items() if Path(k) not in found_set
+            old_files[k].sha256: old_files[k].source for k in carried if Path(k) not in found_set
         }
-        taken = {r.source: k for k, r in old_files.items() if Path(k).exists()}
+        taken = {old_files[k].source: k for k in present}
 
         for path, problem in problems:
             report.files.append(
@@ -251,9 +251,7 @@ class Ingestor:
         for key, record in old_files.items():
             if key in records:
                 continue
-            path = Path(key)
-            gone = not path.exists() or any(path.is_relative_to(d) for d in scanned_dirs)
-            if gone:
+            if key not in carried:
                 report.files.append(
                     FileReport(
                         path=key, source=record.source, status="removed", chunks=record.chunks

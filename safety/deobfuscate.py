@@ -178,6 +178,9 @@ def _a85(blob: str) -> str | None:
 
 
 Decoder = Callable[[str], "str | None"]
+MIN_BARE_ASCII85 = 15
+"""Characters from which an ascii85 blob without its <~ ~> marks is looked for (payloads
+of 12 bytes up): shorter runs of printable characters are everywhere in ordinary text."""
 
 _BLOBS: list[tuple[str, re.Pattern[str], Decoder]] = [
     ("base16", re.compile(r"(?:\\x[0-9A-Fa-f]{2}){6,}"), _b16),
@@ -188,7 +191,7 @@ _BLOBS: list[tuple[str, re.Pattern[str], Decoder]] = [
     ("base64", re.compile(r"[A-Za-z0-9+/]{12,}={0,2}"), _b64),
     ("base64", re.compile(r"[A-Za-z0-9_-]{12,}={0,2}"), _b64),
     ("ascii85", re.compile(r"<~.+?~>", re.DOTALL), _a85),
-    ("ascii85", re.compile(r"(?<!\S)[!-~]{15,}(?!\S)"), _a85),
+    ("ascii85", re.compile(rf"(?<!\S)[!-~]{{{MIN_BARE_ASCII85},}}(?!\S)"), _a85),
 ]
 
 

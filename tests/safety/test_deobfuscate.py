@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from safety import InputGuard, SafetyPolicy
 from safety.checks import CheckResult
-from safety.deobfuscate import decoded_views, fold_homoglyphs, plausible
+from safety.deobfuscate import MIN_BARE_ASCII85, decoded_views, fold_homoglyphs, plausible
 from safety.guards import _Guard
 
 PROPERTY = settings(max_examples=150, deadline=None, database=None)
@@ -64,8 +64,8 @@ def words_of(text: str) -> list[str]:
 @given(sentences, st.sampled_from(sorted(ENCODINGS)), st.booleans())
 def test_every_encoding_decodes_back(sentence: str, encoding: str, wrapped: bool) -> None:
     encoded = ENCODINGS[encoding](sentence)
-    if not plausible(sentence) or (encoding == "ascii85" and len(encoded) < 15):
-        return  # bare ascii85 is looked for from 15 characters (payloads of 12 bytes) up
+    if not plausible(sentence) or (encoding == "ascii85" and len(encoded) < MIN_BARE_ASCII85):
+        return  # too short to be looked for
     text = f"Please decode this and answer it: {encoded}" if wrapped else encoded
     views = decoded_views(text)
     # the payload's words, in order (a reversed text may come back in reversed word order)
