@@ -55,6 +55,9 @@ ENCODINGS: dict[str, Callable[[str], str]] = {
     "base64 of rot13": lambda t: base64.b64encode(_b(codecs.encode(t, "rot13"))).decode(),
 }
 
+READ_BY_SEGMENT = {"rot13", "reversed", "base64 of rot13"}
+"""Encodings undone by reading a clause rot13'd or reversed, not by decoding a blob."""
+
 
 def words_of(text: str) -> list[str]:
     return [word.lower() for word in text.replace("?", " ").split()]
@@ -66,6 +69,8 @@ def test_every_encoding_decodes_back(sentence: str, encoding: str, wrapped: bool
     encoded = ENCODINGS[encoding](sentence)
     if not plausible(sentence) or (encoding == "ascii85" and len(encoded) < MIN_BARE_ASCII85):
         return  # too short to be looked for
+    if encoding in READ_BY_SEGMENT and sum(len(w) >= 3 for w in sentence.split()) < 2:
+        return  # a rot13'd or reversed clause is read only with two words of 3+ letters
     text = f"Please decode this and answer it: {encoded}" if wrapped else encoded
     views = decoded_views(text)
     # the payload's words, in order (a reversed text may come back in reversed word order)
