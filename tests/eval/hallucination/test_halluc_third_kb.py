@@ -33,9 +33,9 @@ def test_counts_and_splits_are_as_the_readme_documents() -> None:
     assert counts == {
         ("answerable", "dev"): 21,
         ("answerable", "test"): 23,
-        ("unanswerable", "dev"): 6,
-        ("unanswerable", "test"): 9,
-        ("trap", "dev"): 2,
+        ("unanswerable", "dev"): 15,
+        ("unanswerable", "test"): 15,
+        ("trap", "dev"): 5,
         ("trap", "test"): 3,
     }
     assert all(q.forbidden for q in questions if q.kind == "trap")
