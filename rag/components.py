@@ -8,6 +8,8 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
+
 from rag.backends.openai_compat import OpenAICompatGenerator
 from rag.backends.vllm import VllmGenerator
 from rag.embeddings import (
@@ -28,7 +30,7 @@ from rag.protocols import InputGuardLike, OutputGuardLike
 from rag.settings import Settings
 from rag.watermarking import tokenize, vocabulary_size
 from rag.weights import weights_to_load
-from safety.toxicity.heads import GUARD_BATCH
+from safety.toxicity.heads import GUARD_BATCH, MATCH_COSINE, PROBES, shipped_fit
 
 log = logging.getLogger(__name__)
 
@@ -206,12 +208,34 @@ def guard_embedder(settings: Settings, embedder: Embedder) -> Embedder:
     (int8's differ from float's: cosine 0.99), and the guards pick the head whose
     fingerprint their encoder matches. int8 embeds the guards' texts about twice as fast
     on one core, one text per forward pass (`safety.toxicity.heads.GUARD_BATCH`: its
-    activation scales are computed over the whole batch). `embedder` itself serves when it
-    is the float export already, for the hashing embedder, and when the export cannot be
-    made (its float vectors then get the float head).
+    activation scales are computed over the whole batch). On a CPU where the int8 export
+    gives other vectors than the int8 head was fitted on (`safety.toxicity.heads.
+    shipped_fit`), the guards take the float export instead, with a warning: a guard
+    whose encoder fits no head refuses everything. `embedder` itself serves when it is the
+    float export already, for the hashing embedder, and when the export cannot be made
+    (its float vectors then get the float head).
     """
+    if settings.safety.encoder_precision == "int8":
+        int8 = guard_export(settings, embedder, "int8")
+        if int8 is embedder:
+            return int8
+        fit = int8_head_fit(int8)
+        if fit >= MATCH_COSINE:
+            return int8
+        log.warning(
+            "the guards embed with MiniLM's float export: on this CPU its int8 export gives "
+            "other vectors than the shipped int8 head was fitted on (probe cosine %.4f, %s "
+            'needed); set encoder_precision = "float" under [safety] to skip this check',
+            fit,
+            MATCH_COSINE,
+        )
+    return guard_export(settings, embedder, "float")
+
+
+def guard_export(settings: Settings, embedder: Embedder, precision: Precision) -> Embedder:
+    """The guards' ONNX export at `precision`, or `embedder` where it serves (see
+    `guard_embedder`)."""
     index = settings.index
-    precision = settings.safety.encoder_precision
     if index.embedder == "hashing" or (index.embedder == "onnx" and precision == "float"):
         return embedder
     try:
@@ -224,6 +248,18 @@ def guard_embedder(settings: Settings, embedder: Embedder) -> Embedder:
     except (ModelLoadError, OSError) as exc:  # OSError: the export cache cannot be written
         log.warning("the guards embed with the index's embedder (no ONNX export: %s)", exc)
         return embedder
+
+
+@functools.cache
+def int8_head_fit(encoder: Embedder) -> float:
+    """How well the shipped int8 head fits `encoder` on this machine (its probes' lowest
+    cosine to the head's fingerprint), measured once per encoder; 0.0 when it fails."""
+    try:
+        vectors = np.asarray(encoder.embed(list(PROBES)), dtype=np.float32)
+    except Exception as exc:  # a broken export must not take the guards down with it
+        log.warning("the int8 guard encoder failed on its probes: %s", exc)
+        return 0.0
+    return shipped_fit(vectors, "int8")
 
 
 @functools.cache

@@ -331,8 +331,8 @@ class EmbeddedToxicity:
             raise SafetyModelError(
                 f"The guard's encoder gives vectors no harm head was fitted on (heads: {names}; "
                 f"closest probe cosine {closest:.4f}, {MATCH_COSINE} needed). Give the guard "
-                "the encoder a head names (the app's is set by safety.encoder_precision) or "
-                "fit a head on this one (`make train-safety`)."
+                "the encoder a head names (the app's is set by encoder_precision in the "
+                "[safety] settings) or fit a head on this one (`make train-safety`)."
             )
 
     def __call__(self, text: str) -> CheckResult:

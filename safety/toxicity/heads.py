@@ -64,3 +64,25 @@ def probe_cosines(vectors: np.ndarray, fingerprint: np.ndarray) -> np.ndarray:
 def matches(vectors: np.ndarray, fingerprint: np.ndarray) -> bool:
     """Whether an encoder's probe vectors are those the fingerprint recorded."""
     return bool(np.all(probe_cosines(vectors, fingerprint) >= MATCH_COSINE))
+
+
+def shipped_fit(vectors: np.ndarray, precision: Precision) -> float:
+    """How close an encoder's probe vectors come to the fingerprint of the head shipped
+    for `precision`: the lowest probe cosine (1.0 for a head recorded without one, 0.0
+    when there is no such head). At `MATCH_COSINE` or above, that head fits the encoder.
+
+    An int8 export's vectors can depend on the CPU: with full 8-bit weights, ONNX Runtime
+    multiplied them with an instruction that saturates on CPUs without VNNI, and an
+    AVX2-only processor gave the probes vectors at cosine 0.988-0.994 to those a head
+    fitted elsewhere recorded (the export now uses 7-bit weights, `rag.onnx_export`). The
+    app checks the fit before it hands the int8 export to the guards, so a CPU that still
+    computes otherwise gets the float export, not a guard that refuses everything.
+    """
+    try:
+        with np.load(head_path(precision), allow_pickle=False) as data:
+            if "fingerprint" not in data:
+                return 1.0
+            fingerprint = np.asarray(data["fingerprint"], np.float32)
+    except (OSError, ValueError):
+        return 0.0
+    return float(probe_cosines(vectors, fingerprint).min(initial=1.0))
