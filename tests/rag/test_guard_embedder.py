@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rag.components import guard_export, guard_embedder, int8_head_fit, make_guards
+from rag.components import guard_embedder, guard_export, int8_head_fit, make_guards
 from rag.embeddings import CachedEmbedder, HashingEmbedder
 from rag.onnx_embedder import OnnxEmbedder
 from rag.settings import load_settings
