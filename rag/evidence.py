@@ -29,7 +29,7 @@ from rag.answer import Passage
 from rag.common_words import is_rare
 from rag.grounding import Candidate
 from rag.keyword import stem, terms
-from rag.question_type import QuestionType, mentions
+from rag.question_type import QuestionType, asks_for_percentage, mentions
 
 _DIGITS = re.compile(r"(?<![A-Za-z_])\d+(?:[.,]\d+)*")
 _NUMBER_WORDS = re.compile(
@@ -43,6 +43,7 @@ _DATE = re.compile(
     r"september|october|november|december)\b|\bversion\s+\d",
     re.I,
 )
+_PERCENT = re.compile(r"%|\bper\s?cent\b|\bpercentage\s+points?\b", re.I)
 _CODE = re.compile(r"```|^\s*>>>|\n\s*>>>")
 _CAPITALISED = re.compile(r"(?<=[\w,;:)] )[A-Z][\w-]+")
 _RECOMMENDATION = re.compile(
@@ -140,14 +141,17 @@ def provides(question_type: QuestionType, question: str, sentence: str, section:
     """True when `sentence` gives the kind of answer `question_type` asks for.
 
     A number must come with the noun counted, when the question names one ("how many
-    layers" needs "layer" in the sentence or its section). Code is not a number, a date
-    or a name.
+    layers" needs "layer" in the sentence or its section), and be a percentage when one
+    is asked for ("what percentage of ..." needs "%" or "percent"). Code is not a number,
+    a date or a name.
     """
     kind = question_type.kind
     if kind in ("number", "date", "name") and _CODE.search(sentence):
         return False
     if kind == "number":
         if not _has_number(sentence, question):
+            return False
+        if asks_for_percentage(question) and not _PERCENT.search(sentence):
             return False
         target = question_type.target
         return target is None or stem(target.lower()) in set(terms(f"{section} {sentence}"))

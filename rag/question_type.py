@@ -263,12 +263,34 @@ _NOT_COUNTED = frozenset({"is", "are", "was", "were", "does", "do", "did", "fast
 
 
 def _number_target(question: str) -> str | None:
-    """The thing counted: 'how many layers ...' -> 'layers'. A quantity noun ('what is the
+    """The thing counted, the head of the noun phrase after "how many": 'how many layers
+    ...' -> 'layers', 'how many decimal digits of precision ...' -> 'digits' (a modifier
+    says which digits; the noun says what is counted). A quantity noun ('what is the
     error rate') names the kind of number, not a thing, and sets no target."""
-    match = re.search(r"\bhow\s+(?:many|much)\s+(?:times\s+)?([a-z-]+)", question, re.I)
-    if match and match.group(1).lower() not in _NOT_COUNTED:
-        return match.group(1).lower()
-    return None
+    match = re.search(
+        r"\bhow\s+(?:many|much)\s+(?:times\s+)?([a-z-]+(?:\s+[a-z-]+){0,3})", question, re.I
+    )
+    if match is None:
+        return None
+    phrase: list[str] = []
+    for word in match.group(1).lower().split():
+        if word in _NOT_COUNTED or word in _PHRASE_END or word in _COUNT_STOPS:
+            break
+        phrase.append(word)
+    return phrase[-1] if phrase else None
+
+
+_COUNT_STOPS = frozenset(["per", "can", "a", "an", "the", "each", "every", "do", "does", "did"])
+"""Words that end the noun phrase after "how many" ('how many rows per page')."""
+
+_PERCENT_ASKED = re.compile(
+    r"\b(?:what|which)\s+(?:percentage|percent)\b|\bhow\s+many\s+percent", re.I
+)
+
+
+def asks_for_percentage(question: str) -> bool:
+    """'What percentage of ...', 'how many percent': the number must be a percentage."""
+    return bool(_PERCENT_ASKED.search(question))
 
 
 def _is_quantity_question(question: str) -> bool:

@@ -12,6 +12,10 @@ from rag.question_type import classify
     ("question", "kind", "target"),
     [
         ("How many layers does the spam classifier's neural network have?", "number", "layers"),
+        ("How many decimal digits of precision does it keep?", "number", "digits"),
+        ("How many random numbers per second can it make?", "number", "numbers"),
+        ("How many times faster is a deque?", "number", None),
+        ("What percentage of requests fail?", "number", None),
         ("What is the default maximum recursion depth?", "number", None),
         ("How much faster is the C version than the Python one?", "number", None),
         ("When was the library first released?", "date", None),
@@ -54,6 +58,10 @@ def test_a_number_answer_needs_a_number_about_the_thing_counted() -> None:
     assert provides(layers, question, "It uses three hidden layers.")
     assert not provides(layers, question, "Out of 100 emails, 8 are spam.")
     assert not provides(layers, question, "Neural networks learn in many layers.")
+    share = "What percentage of transactions fail under Serializable?"
+    assert provides(classify(share), share, "About 2% of them fail.")
+    assert provides(classify(share), share, "Roughly five percent fail.")
+    assert not provides(classify(share), share, "Two transactions fail when they conflict.")
     depth = classify("What is the maximum recursion depth?")
     assert not provides(depth, "What is the maximum recursion depth?", "Recursion is slow.")
     assert not provides(depth, "What is the maximum recursion depth?", ">>> f(1000)\n1000")
