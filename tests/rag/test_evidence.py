@@ -114,3 +114,23 @@ def test_the_vocabulary_check_knows_word_families() -> None:
     verdict = judge(question, classify(question), passages, ranked, 3, vocabulary)
     assert not verdict.covered and verdict.unknown_terms == ["kurtosis"]
     assert judge(question, classify(question), passages, ranked, 3).covered
+
+
+def test_two_everyday_words_no_document_uses_decline_but_one_does_not() -> None:
+    from rag.keyword import terms
+
+    text = "Support vector machines separate classes with a margin. Machines use features."
+    vocabulary = set(terms(text))
+    common = frozenset({"kernel", "trick", "support", "vector", "use", "machines", "margin"})
+    passages = [_passage(text)]
+    ranked = [Candidate(passage=0, sentence=text.split(". ")[0], score=0.5)]
+    two = "How do support vector machines use the kernel trick?"
+    verdict = judge(two, classify(two), passages, ranked, 3, vocabulary, common)
+    assert not verdict.covered and verdict.unknown_terms == ["kernel", "trick"]
+    one = "How do support vector machines use the kernel?"
+    assert judge(one, classify(one), passages, ranked, 3, vocabulary, common).covered
+
+
+def test_british_and_american_spellings_are_one_term() -> None:
+    assert known_term("behaviour", {"behavior"}) and known_term("optimis", {"optimiz"})
+    assert not known_term("tour", {"torment"})  # "tour" is not a British "tor"
