@@ -31,7 +31,7 @@ def test_real_assistant_without_abstention_and_grounding_scores_worse(
     runs = {}
     ablated_bot = real_models.assistant(
         retrieval={"min_dense_score": -1.0, "min_passage_score": -1.0},
-        answer={"grounding": "off"},
+        answer={"grounding": "off", "tuning": {"evidence_check": False}},
     )
     bots = {"default": real_models.course, "no-abstention": ablated_bot}
     for name, assistant in bots.items():
