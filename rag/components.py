@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import logging
 import os
+import weakref
 from collections.abc import Callable
 from pathlib import Path
 
@@ -250,22 +251,21 @@ def guard_export(settings: Settings, embedder: Embedder, precision: Precision) -
         return embedder
 
 
-_INT8_FITS: dict[int, tuple[Embedder, float]] = {}
+_INT8_FITS: weakref.WeakKeyDictionary[Embedder, float] = weakref.WeakKeyDictionary()
 
 
 def int8_head_fit(encoder: Embedder) -> float:
     """How well the shipped int8 head fits `encoder` on this machine (its probes' lowest
     cosine to the head's fingerprint), measured once per encoder; 0.0 when it fails."""
-    known = _INT8_FITS.get(id(encoder))
-    if known is not None and known[0] is encoder:
-        return known[1]
+    if encoder in _INT8_FITS:
+        return _INT8_FITS[encoder]
     try:
         vectors = np.asarray(encoder.embed(list(PROBES)), dtype=np.float32)
         fit = shipped_fit(vectors, "int8")
     except Exception as exc:  # a broken export must not take the guards down with it
         log.warning("the int8 guard encoder failed on its probes: %s", exc)
         fit = 0.0
-    _INT8_FITS[id(encoder)] = (encoder, fit)  # the encoder kept, so its id stays its own
+    _INT8_FITS[encoder] = fit
     return fit
 
 

@@ -256,7 +256,8 @@ def _quantize(float_path: Path, out: Path) -> None:
     bits and saturates on CPUs without VNNI (AVX2-only ones); full-range weights gave the
     guards' probe texts vectors at cosine 0.988-0.994 to a VNNI machine's, enough to move
     a harm score across its threshold. With 7-bit weights no pair overflows, so every CPU
-    computes the same integers and the shipped int8 head fits the vectors it sees."""
+    should compute the same integers (checked on an AVX2-only CPU, not yet on a VNNI one;
+    `rag.components.guard_embedder` falls back to float where the head does not fit)."""
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     quiet = logging.getLogger()  # the quantiser logs a pre-processing hint at WARNING

@@ -262,6 +262,10 @@ _WHICH = re.compile(r"^\W*which\s+(\w)", re.I)
 _NOT_COUNTED = frozenset({"is", "are", "was", "were", "does", "do", "did", "faster", "slower"})
 
 
+_COUNT_STOPS = _NOT_COUNTED | _PHRASE_END | _DETERMINERS | {"per", "each", "every"}
+"""Words that end the noun phrase after "how many" ('how many rows per page')."""
+
+
 def _number_target(question: str) -> str | None:
     """The thing counted, the head of the noun phrase after "how many": 'how many layers
     ...' -> 'layers', 'how many decimal digits of precision ...' -> 'digits' (a modifier
@@ -274,14 +278,11 @@ def _number_target(question: str) -> str | None:
         return None
     phrase: list[str] = []
     for word in match.group(1).lower().split():
-        if word in _NOT_COUNTED or word in _PHRASE_END or word in _COUNT_STOPS:
+        if word in _COUNT_STOPS:
             break
         phrase.append(word)
     return phrase[-1] if phrase else None
 
-
-_COUNT_STOPS = frozenset(["per", "can", "a", "an", "the", "each", "every", "do", "does", "did"])
-"""Words that end the noun phrase after "how many" ('how many rows per page')."""
 
 _PERCENT_ASKED = re.compile(
     r"\b(?:what|which)\s+(?:percentage|percent)\b|\bhow\s+many\s+percent", re.I

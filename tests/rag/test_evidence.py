@@ -5,6 +5,7 @@ import pytest
 from rag.answer import Passage
 from rag.evidence import judge, known_term, mentions, provides
 from rag.grounding import Candidate
+from rag.keyword import terms
 from rag.question_type import classify
 
 
@@ -117,8 +118,6 @@ def test_the_vocabulary_check_knows_word_families() -> None:
 
 
 def test_two_everyday_words_no_document_uses_decline_but_one_does_not() -> None:
-    from rag.keyword import terms
-
     text = "Support vector machines separate classes with a margin. Machines use features."
     vocabulary = set(terms(text))
     common = frozenset({"kernel", "trick", "support", "vector", "use", "machines", "margin"})
