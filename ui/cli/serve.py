@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from ui.cli.common import friendly_errors, offline, settings_from
+from ui.engine.dtype import EngineDtype
 
 
 @click.command("serve")
@@ -37,6 +38,14 @@ from ui.cli.common import friendly_errors, offline, settings_from
     help="A Python with vllm installed (default: .venv-vllm's, built by make serve).",
 )
 @click.option(
+    "--dtype",
+    type=click.Choice(["auto", "float32", "bfloat16", "float16"]),
+    default="auto",
+    show_default=True,
+    help="vLLM's number type. auto: bfloat16 on a CPU with bfloat16 instructions, float32 "
+    "on other CPUs (bfloat16 emulated is about 4x slower there), vLLM's choice on a GPU.",
+)
+@click.option(
     "--vllm-arg",
     "vllm_args",
     multiple=True,
@@ -54,6 +63,7 @@ def command(
     port: int | None,
     engine_only: bool,
     vllm_python: Path | None,
+    dtype: EngineDtype,
     vllm_args: tuple[str, ...],
 ) -> None:
     """Serve a class: generation on vLLM with the watermark, the chat app in front.
@@ -71,6 +81,7 @@ def command(
         port=engine_port,
         python=vllm_python,
         extra_args=vllm_args,
+        dtype=dtype,
     )
     with running_stack(settings, plan, lambda line: click.echo(line, err=True)) as stack:
         if engine_only:

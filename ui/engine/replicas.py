@@ -28,6 +28,7 @@ from types import TracebackType
 
 from safety.watermark.config import WatermarkConfig
 from safety.watermark.server_env import server_environment
+from ui.engine.dtype import EngineDtype, engine_dtype
 from ui.engine.errors import EngineError
 
 PROCESSOR = "safety.watermark.vllm_processor:CoursebotWatermark"
@@ -73,7 +74,8 @@ class EngineOptions:
     log_dir: Path
     python: Path = field(default_factory=vllm_python)
     max_model_len: int = 2048
-    dtype: str = "bfloat16"
+    dtype: EngineDtype = "auto"
+    """vLLM's --dtype; "auto" picks by the machine (`ui.engine.dtype.engine_dtype`)."""
     kv_cache_gib: int = 2
     startup_timeout_s: float = 900.0
     extra_args: Sequence[str] = ()
@@ -213,7 +215,7 @@ def replica_command(options: EngineOptions, port: int) -> list[str]:
         "--max-model-len",
         str(options.max_model_len),
         "--dtype",
-        options.dtype,
+        engine_dtype(options.dtype),
         "--logits-processors",
         PROCESSOR,
         *options.extra_args,

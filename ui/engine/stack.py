@@ -18,6 +18,7 @@ from types import FrameType
 from rag.paths import bundled_llm_path
 from rag.settings import Settings
 from ui.engine.convert import is_checkpoint
+from ui.engine.dtype import EngineDtype, engine_dtype
 from ui.engine.model import servable_model
 from ui.engine.replicas import DEFAULT_PORT, EngineOptions, EngineStack, require_vllm_python
 
@@ -33,6 +34,8 @@ class ServePlan:
     """The vLLM environment's interpreter; None = `.venv-vllm`'s."""
     extra_args: tuple[str, ...] = ()
     """More arguments for every replica's api_server (say `--enforce-eager`)."""
+    dtype: EngineDtype = "auto"
+    """vLLM's number type; "auto" picks by the machine (`ui.engine.dtype`)."""
 
 
 def model_to_serve(settings: Settings, given: Path | None) -> Path:
@@ -93,11 +96,13 @@ def running_stack(
         log_dir=log_dir,
         python=python,
         extra_args=plan.extra_args,
+        dtype=plan.dtype,
     )
     stack = EngineStack(options, replicas=plan.replicas, port=plan.port)
     say(
         f"coursebot: starting {plan.replicas} vLLM replica(s)"
         + (" behind vllm-router" if plan.replicas > 1 else "")
+        + f" computing in {engine_dtype(plan.dtype)}"
         + f" (logs in {log_dir}; the first start compiles the model, minutes on a small CPU)"
     )
     with terminate_as_interrupt():
