@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import time
 from pathlib import Path
+from typing import get_args
 
 import click
 
@@ -39,7 +40,7 @@ from ui.engine.dtype import EngineDtype
 )
 @click.option(
     "--dtype",
-    type=click.Choice(["auto", "float32", "bfloat16", "float16"]),
+    type=click.Choice(get_args(EngineDtype)),
     default="auto",
     show_default=True,
     help="vLLM's number type. auto: bfloat16 on a CPU with bfloat16 instructions, float32 "

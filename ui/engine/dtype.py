@@ -46,7 +46,7 @@ def engine_dtype(
     *,
     flags: frozenset[str] | None = None,
     accelerator: bool | None = None,
-) -> str:
+) -> EngineDtype:
     """The `--dtype` to start vLLM with: `requested` unless it is "auto"; for "auto",
     vLLM's own choice on a GPU machine, bfloat16 on a CPU with bfloat16 instructions and
     float32 on any other CPU."""

@@ -90,19 +90,20 @@ def running_stack(
         say(f"coursebot: preparing {plan.model.name} for vLLM (converted once, then reused)")
     model_dir = servable_model(plan.model, python)
     log_dir = settings.data_dir / "logs" / "vllm"
+    dtype = engine_dtype(plan.dtype)
     options = EngineOptions(
         model_dir=model_dir,
         watermark=settings.watermark,
         log_dir=log_dir,
         python=python,
         extra_args=plan.extra_args,
-        dtype=plan.dtype,
+        dtype=dtype,
     )
     stack = EngineStack(options, replicas=plan.replicas, port=plan.port)
     say(
         f"coursebot: starting {plan.replicas} vLLM replica(s)"
         + (" behind vllm-router" if plan.replicas > 1 else "")
-        + f" computing in {engine_dtype(plan.dtype)}"
+        + f" computing in {dtype}"
         + f" (logs in {log_dir}; the first start compiles the model, minutes on a small CPU)"
     )
     with terminate_as_interrupt():
