@@ -41,6 +41,12 @@ def _python_or_skip() -> Path:
 
 
 @pytest.fixture(scope="session")
+def vllm_env_python() -> Path:
+    """The Python of `.venv-vllm` (vLLM and vllm-router installed beside it)."""
+    return _python_or_skip()
+
+
+@pytest.fixture(scope="session")
 def vllm_watermark() -> WatermarkConfig:
     """The watermark the test servers mark with: the defaults, as an app built with them."""
     return WatermarkConfig()

@@ -222,8 +222,13 @@ def replica_command(options: EngineOptions, port: int) -> list[str]:
     ]
 
 
-def router_command(python: Path, workers: Sequence[str], port: int) -> list[str]:
-    """vllm-router on 127.0.0.1:`port` balancing `workers` (base URLs) round robin."""
+def router_command(python: Path, workers: Sequence[str], port: int, metrics_port: int) -> list[str]:
+    """vllm-router on 127.0.0.1:`port` balancing `workers` (base URLs) round robin.
+
+    The router always serves Prometheus metrics, on 29000 unless told otherwise, so a
+    second router on the same machine (another deployment, a test run) would fail to
+    start with "Address already in use": each gets its own `metrics_port`.
+    """
     router = python.parent / "vllm-router"
     return [
         str(router),
@@ -231,6 +236,10 @@ def router_command(python: Path, workers: Sequence[str], port: int) -> list[str]
         "127.0.0.1",
         "--port",
         str(port),
+        "--prometheus-host",
+        "127.0.0.1",
+        "--prometheus-port",
+        str(metrics_port),
         "--policy",
         "round_robin",
         "--worker-urls",
@@ -294,7 +303,12 @@ class EngineStack:
             if self.count > 1:
                 self.router = Server(
                     "vllm-router",
-                    router_command(options.python, [r.url for r in self.replicas], front_port),
+                    router_command(
+                        options.python,
+                        [r.url for r in self.replicas],
+                        front_port,
+                        metrics_port=free_port(),
+                    ),
                     env,
                     options.log_dir / "vllm-router.log",
                     front_port,
