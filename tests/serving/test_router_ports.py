@@ -1,4 +1,5 @@
-"""Two real vllm-router processes on one machine at once: each must get its own ports.
+"""Real vllm-router processes and their ports: two on one machine at once, and a port taken
+between choosing it and binding it.
 
 The router serves Prometheus metrics on a fixed port (29000) unless told otherwise, so a
 second router (another deployment, a test run beside `make serve`) used to exit with
@@ -12,13 +13,16 @@ from __future__ import annotations
 import http.server
 import json
 import os
+import socket
 import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from ui.engine.replicas import Server, free_port, router_command
+import ui.engine.replicas as replicas
+from ui.engine.errors import EngineError
+from ui.engine.replicas import Server, free_port, router_command, start_router
 
 
 class _HealthyWorker(http.server.BaseHTTPRequestHandler):
@@ -76,3 +80,40 @@ def test_the_router_is_told_its_metrics_port(tmp_path: Path) -> None:
     command = router_command(tmp_path / "python", ["http://127.0.0.1:1"], 8100, metrics_port=8101)
     assert command[command.index("--prometheus-port") + 1] == "8101"
     assert command[command.index("--prometheus-host") + 1] == "127.0.0.1"
+
+
+@pytest.fixture
+def taken_port() -> Iterator[int]:
+    """A loopback port something else listens on for the whole test."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen()
+        yield int(sock.getsockname()[1])
+
+
+def test_a_port_taken_before_the_router_binds_it_is_replaced(
+    vllm_env_python: Path,
+    worker_url: str,
+    taken_port: int,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The free port chosen for the router is taken by the time it binds (as a replica's
+    engine can take it while starting): the router starts again on another."""
+    offered = iter([taken_port])
+    monkeypatch.setattr(replicas, "free_port", lambda: next(offered, None) or free_port())
+    router = start_router(vllm_env_python, [worker_url], dict(os.environ), tmp_path / "r.log")
+    try:
+        assert router.port != taken_port and router.healthy()
+        assert "Address already in use" in (tmp_path / "r.log").read_text()
+    finally:
+        router.stop()
+
+
+def test_a_port_asked_for_that_is_taken_is_an_error(
+    vllm_env_python: Path, worker_url: str, taken_port: int, tmp_path: Path
+) -> None:
+    with pytest.raises(EngineError, match="Address already in use"):
+        start_router(
+            vllm_env_python, [worker_url], dict(os.environ), tmp_path / "r.log", port=taken_port
+        )

@@ -247,6 +247,44 @@ def router_command(python: Path, workers: Sequence[str], port: int, metrics_port
     ]
 
 
+ROUTER_ATTEMPTS = 3
+"""Starts of the router on fresh free ports before giving up, when no port was asked for."""
+
+
+def start_router(
+    python: Path,
+    workers: Sequence[str],
+    env: dict[str, str],
+    log: Path,
+    port: int | None = None,
+    timeout_s: float = 120.0,
+) -> Server:
+    """vllm-router in front of `workers`, healthy; on `port`, or on a free one.
+
+    A free port is chosen just before the router starts, and chosen again if it was taken
+    in between (the replicas' engines open ephemeral sockets of their own while they start,
+    from the same range): a port someone asked for that is taken is an error at once.
+    """
+    attempts = 1 if port is not None else ROUTER_ATTEMPTS
+    for attempt in range(1, attempts + 1):
+        front = port if port is not None else free_port()
+        router = Server(
+            "vllm-router",
+            router_command(python, workers, front, metrics_port=free_port()),
+            env,
+            log,
+            front,
+        )
+        try:
+            router.wait_healthy(timeout_s)
+            return router
+        except EngineError:
+            router.stop()
+            if attempt == attempts or "Address already in use" not in router.tail():
+                raise
+    raise AssertionError("unreachable: the last attempt returns or raises")
+
+
 class EngineStack:
     """N vLLM replicas (and vllm-router in front when N > 1), started and stopped together.
 
@@ -282,9 +320,8 @@ class EngineStack:
         """Start every replica at once, wait for each to be healthy, then the router."""
         options = self.options
         env = options.environment()
-        front_port = self.port if self.port is not None else free_port()
         if self.count == 1:
-            ports = [front_port]
+            ports = [self.port if self.port is not None else free_port()]
         else:
             ports = self.replica_ports or [free_port() for _ in range(self.count)]
         try:
@@ -301,19 +338,13 @@ class EngineStack:
             for replica in self.replicas:
                 replica.wait_healthy(options.startup_timeout_s)
             if self.count > 1:
-                self.router = Server(
-                    "vllm-router",
-                    router_command(
-                        options.python,
-                        [r.url for r in self.replicas],
-                        front_port,
-                        metrics_port=free_port(),
-                    ),
+                self.router = start_router(
+                    options.python,
+                    [r.url for r in self.replicas],
                     env,
                     options.log_dir / "vllm-router.log",
-                    front_port,
+                    port=self.port,
                 )
-                self.router.wait_healthy(120.0)
         except BaseException:
             self.stop()
             raise
