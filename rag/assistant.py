@@ -90,6 +90,7 @@ class Assistant:
             vocab_size=generator.n_vocab,
             temperature=settings.generation.temperature,
             site=generator.mark_site,
+            end_ids=generator.end_ids,
         )
         self.question_step = QuestionStep(answer.max_question_chars, input_guard)
         self.passage_step = PassageStep(

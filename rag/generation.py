@@ -161,7 +161,9 @@ class GenerationStream:
 class Generator(Protocol):
     """Streams an answer to chat messages, and says what the pipeline needs to know of it:
     its name (logged with each turn), its vocabulary size (the watermark's green lists are
-    drawn over it), how many tokens a text costs (the prompt budget), how many
+    drawn over it), which token ids end an answer (`end_ids`: an in-process mark raises
+    them with the green tokens, so it never keeps the model from stopping), how many
+    tokens a text costs (the prompt budget), how many
     generations it runs at once (`concurrency`: the app serialises only a single slot) and
     where it applies the watermark (`mark_site`): `stream` takes a `logits_processor` when
     the site is "in process", and `server_mark=True` when it is "on server"."""
@@ -177,6 +179,9 @@ class Generator(Protocol):
 
     @property
     def n_vocab(self) -> int: ...
+
+    @property
+    def end_ids(self) -> frozenset[int]: ...
 
     def count_tokens(self, text: str) -> int: ...
 
@@ -252,6 +257,11 @@ class LlamaCppGenerator:
     @property
     def mark_site(self) -> MarkSite:
         return "in process"
+
+    @property
+    def end_ids(self) -> frozenset[int]:
+        """The end-of-sequence and end-of-turn ids that stop a generation."""
+        return frozenset(self._stop_ids)
 
     @property
     def llama(self) -> Any:

@@ -20,6 +20,7 @@ class FakeGenerator:
     n_vocab = 1000
     concurrency = 1
     mark_site: MarkSite = "in process"
+    end_ids: frozenset[int] = frozenset({2})
 
     def __init__(self, replies: Sequence[str] = ()) -> None:
         self.replies = list(replies)

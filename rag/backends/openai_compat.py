@@ -78,6 +78,11 @@ class OpenAICompatGenerator:
     def mark_site(self) -> MarkSite:
         return "not possible"
 
+    @property
+    def end_ids(self) -> frozenset[int]:
+        """None known here: a server that marks takes each request's own stop ids."""
+        return frozenset()
+
     def close(self) -> None:
         self._client.close()
 

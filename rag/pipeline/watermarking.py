@@ -25,8 +25,10 @@ class WatermarkStep:
         vocab_size: int,
         temperature: float,
         site: MarkSite = "in process",
+        end_ids: frozenset[int] = frozenset(),
     ) -> None:
         self.config = config
+        self.end_ids = end_ids
         self.vocab_size = vocab_size
         self.temperature = temperature
         self.site = site
@@ -43,7 +45,10 @@ class WatermarkStep:
         if not self.config.enabled or self.site != "in process":
             return None
         processor: LogitsProcessor = GreenListProcessor(
-            self.config, vocab_size=self.vocab_size, temperature=self.temperature
+            self.config,
+            vocab_size=self.vocab_size,
+            temperature=self.temperature,
+            end_ids=self.end_ids,
         )
         return processor
 

@@ -3,7 +3,8 @@
 A serving engine samples many requests in one step: one row of logits each. Each row that
 asked for the mark (`MARK_ARG` in its extra arguments) gets its context's green tokens
 raised, by the same rule as the in-process `GreenListProcessor`: `delta * temperature`
-before the engine divides by the temperature, `delta` for greedy rows. Each row that asked
+before the engine divides by the temperature, `delta` for greedy rows, and the request's
+stop tokens raised with them (`greenlist.with_end_tokens`). Each row that asked
 for the probe (`PROBE_ARG`) has every logit but one set to -inf, step after step, so it
 generates exactly `probe_tokens(config)`. Other rows are left alone.
 
@@ -21,14 +22,14 @@ Kept free of any engine import, so its logic is tested in the app's own environm
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import torch
 
 from safety.watermark.config import WatermarkConfig
-from safety.watermark.greenlist import GreenList
+from safety.watermark.greenlist import GreenList, with_end_tokens
 from safety.watermark.remote import MARK_ARG, PROBE_ARG, probe_tokens
 
 GREEDY_BELOW = 1e-5
@@ -48,6 +49,8 @@ class Row:
     prompt_tail: list[int]
     output: list[int]
     """The engine's own list of the request's output ids (a reference: it keeps growing)."""
+    end_ids: tuple[int, ...] = ()
+    """The ids that end this request (its stop tokens), raised with the green ones."""
 
     def context(self, width: int) -> list[int] | None:
         """The last `width` ids before this step, or None when there are not yet that many."""
@@ -111,6 +114,7 @@ class BatchMarker:
         temperature: float,
         prompt: Sequence[int] | None,
         output: list[int],
+        end_ids: Collection[int] = (),
     ) -> None:
         """Put a request in row `index` (replacing whatever was there)."""
         args = extra_args or {}
@@ -121,6 +125,7 @@ class BatchMarker:
                 bias=bias_for(self.config, temperature),
                 prompt_tail=[int(t) for t in (prompt or [])[-width:]],
                 output=output,
+                end_ids=tuple(sorted(int(t) for t in end_ids)),
             )
         else:
             self.rows.pop(index, None)
@@ -152,8 +157,11 @@ class BatchMarker:
             if context is None or min(context) < 0:
                 self.skipped += 1
                 continue
-            green = self.mask(context, vocab_size).to(logits.device)
-            logits[index].add_(green, alpha=row.bias)
+            green = self.mask(context, vocab_size)
+            ends = [t for t in row.end_ids if 0 <= t < vocab_size]
+            if ends:
+                green = torch.from_numpy(with_end_tokens(green.numpy(), ends))
+            logits[index].add_(green.to(logits.device), alpha=row.bias)
             self.marked += 1
         return logits
 

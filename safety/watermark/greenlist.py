@@ -62,3 +62,19 @@ class GreenList:
     ) -> npt.NDArray[np.bool_]:
         """Element-wise: is token_ids[i] green after the context that produced seeds[i]?"""
         return mix64(self._token_hash[token_ids] ^ seeds) < self._cutoff
+
+
+def with_end_tokens(green: npt.NDArray[np.bool_], end_ids: Sequence[int]) -> npt.NDArray[np.bool_]:
+    """`green` with the ids that end an answer counted green too, for the generator's bias.
+
+    A red end-of-turn token loses `delta` against every green token: at delta 4 its odds
+    fall about 55-fold, and a small model then writes on to the token cap (on the course's
+    dev questions the median answer went from about 30 tokens to about 140). Giving the end
+    tokens the bias whatever their colour leaves when to stop to the model. The detector
+    never scores an end token (generation stops there), so detection is unchanged.
+    """
+    if not len(end_ids):
+        return green
+    favoured = green.copy()
+    favoured[np.asarray(end_ids, dtype=np.intp)] = True
+    return favoured

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 import numpy as np
 import numpy.typing as npt
 
 from safety.watermark.config import WatermarkConfig
 from safety.watermark.errors import VocabularyMismatch
-from safety.watermark.greenlist import GreenList
+from safety.watermark.greenlist import GreenList, with_end_tokens
 
 
 class GreenListProcessor:
@@ -15,7 +17,9 @@ class GreenListProcessor:
 
     llama-cpp-python applies logits processors before dividing by the temperature, so the
     bias added here is delta * temperature: after sampling's division the green tokens
-    gain exactly delta (greedy decoding, temperature 0, gets delta itself).
+    gain exactly delta (greedy decoding, temperature 0, gets delta itself). The tokens
+    that end an answer (`end_ids`) get the bias too, so the mark does not keep the model
+    from stopping (`greenlist.with_end_tokens`).
 
     llama-cpp-python prints and swallows exceptions raised inside a processor, so the
     processor keeps its own record: `calls` counts the steps it biased, `errors` the
@@ -23,13 +27,20 @@ class GreenListProcessor:
     produced unmarked text and should say so loudly.
     """
 
-    def __init__(self, config: WatermarkConfig, vocab_size: int, temperature: float) -> None:
+    def __init__(
+        self,
+        config: WatermarkConfig,
+        vocab_size: int,
+        temperature: float,
+        end_ids: Collection[int] = (),
+    ) -> None:
         if temperature < 0:
             raise ValueError(f"temperature must be >= 0, got {temperature}")
         self.config = config
         self.vocab_size = vocab_size
         self.temperature = temperature
         self.bias = np.float32(config.delta * temperature if temperature > 0 else config.delta)
+        self.end_ids = sorted(i for i in end_ids if 0 <= i < vocab_size)
         self.green_list = GreenList(
             config.key.get_secret_value(), config.gamma, config.context_width, vocab_size
         )
@@ -51,6 +62,8 @@ class GreenListProcessor:
         if len(input_ids) < self.config.context_width:
             self.errors.append("No preceding token to seed the green list; step left unmarked.")
             return scores
-        green = self.green_list.mask(input_ids[-self.config.context_width :])
+        green = with_end_tokens(
+            self.green_list.mask(input_ids[-self.config.context_width :]), self.end_ids
+        )
         self.calls += 1
         return np.asarray(scores + self.bias * green, dtype=np.single)

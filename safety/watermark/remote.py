@@ -24,7 +24,7 @@ from collections.abc import Sequence
 
 from safety.watermark.config import WatermarkConfig
 
-PROCESSOR_VERSION = 1
+PROCESSOR_VERSION = 2
 """Bumped whenever the processor would mark differently for the same key and parameters."""
 
 MARK_ARG = "coursebot_mark"

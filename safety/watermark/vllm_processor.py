@@ -19,6 +19,8 @@ v1/worker/gpu_input_batch.py, platforms/cpu.py):
   the order llama-cpp-python uses, so the bias is `delta * temperature` on both.
 - `update_state` receives a `BatchUpdate` before each step: removed rows, then added
   `(row, SamplingParams, prompt ids, live output ids)`, then moves or swaps.
+- `SamplingParams.all_stop_token_ids` holds the request's end ids (the model's EOS ids and
+  its `stop_token_ids`); they get the green bias too, unless the request ignores EOS.
 - Under asynchronous scheduling the output list can end with a placeholder -1; when a
   custom processor is loaded vLLM copies the real ids in before `apply`, and the CPU
   platform turns asynchronous scheduling off. `BatchMarker` still skips (and counts) any
@@ -81,7 +83,14 @@ class CoursebotWatermark(LogitsProcessor):
         for index in batch_update.removed:
             marker.remove(index)
         for index, params, prompt_ids, output_ids in batch_update.added:
-            marker.add(index, params.extra_args, params.temperature, prompt_ids, output_ids)
+            marker.add(
+                index,
+                params.extra_args,
+                params.temperature,
+                prompt_ids,
+                output_ids,
+                end_ids=() if params.ignore_eos else params.all_stop_token_ids,
+            )
         for source, target, direction in batch_update.moved:
             marker.move(source, target, swap=direction == MoveDirectionality.SWAP)
 

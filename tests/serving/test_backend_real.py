@@ -39,9 +39,15 @@ QUESTIONS = [
     "What are the main limitations of generative AI tools?",
     "What is A/B testing of a model?",
 ]
-"""Questions the course answers (each generated 156-200 tokens in process, 2026-12-01): the
-assistant declines, without generating, questions on words the documents never use
-("overfitting", "unsupervised")."""
+"""Questions the course answers (each generated 156-200 tokens in process, 2026-12-01, when
+the mark still held off the end token; since processor version 2 the model stops where it
+would, 21-196 tokens on vLLM): the assistant declines, without generating, questions on
+words the documents never use ("overfitting", "unsupervised")."""
+
+TESTABLE = 60
+"""Generated tokens from which an answer is expected to be detected at z >= 4: at delta 4
+and temperature 0.7 answers of 66-196 scored tokens scored z 9-19 here (2026-12-03); one
+of 21 scored z 3.9, too short to tell."""
 
 
 def vllm_settings(data_dir: Path, endpoints: list[str], **groups: Any) -> Settings:
@@ -94,7 +100,7 @@ def test_an_answer_through_the_whole_pipeline_on_vllm_is_marked(vllm_bot: Assist
         assert answer.usage.completion_tokens == len(answer.generated_token_ids) > 0
         if answer.watermark is not None:
             assert answer.watermark.status == "applied"
-    long = [a for a in answers if len(a.generated_token_ids) >= 150]
+    long = [a for a in answers if len(a.generated_token_ids) >= TESTABLE]
     assert long, [len(a.generated_token_ids) for a in answers]
     for answer in long:
         z, scored = generated_z(vllm_bot, answer)
@@ -109,7 +115,7 @@ def test_eight_answers_at_once_all_succeed_and_are_marked(vllm_bot: Assistant) -
         answers = list(pool.map(vllm_bot.ask, QUESTIONS))
     assert all(answer.text for answer in answers)
     scores = [generated_z(vllm_bot, answer) for answer in answers]
-    long = [(z, scored) for z, scored in scores if scored >= 100]
+    long = [(z, scored) for z, scored in scores if scored >= TESTABLE]
     assert len(long) >= 4, scores
     assert all(z >= 4 for z, _ in long), scores
 

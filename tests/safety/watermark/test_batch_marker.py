@@ -115,3 +115,21 @@ def test_the_server_environment_round_trips_the_marking_parameters() -> None:
 def test_bad_server_environment_names_the_variable() -> None:
     with pytest.raises(WatermarkSettingsError, match="COURSEBOT_WATERMARK__GAMMA"):
         config_from_env({"COURSEBOT_WATERMARK__GAMMA": "1.5"})
+
+
+def test_a_rows_stop_tokens_get_the_bias_like_in_process() -> None:
+    """A red end-of-turn token is raised with the green ones, on the server as in process,
+    and the same context's cached mask is not changed for a row without stop tokens."""
+    context = [1, 2, 3, 5, 9]
+    reds = [t for t in range(VOCAB) if not bool(green([9])[t])][:2]
+    marker = BatchMarker(CONFIG)
+    marker.add(0, {MARK_ARG: 1}, 0.7, prompt=context[:3], output=context[3:], end_ids=reds)
+    marker.add(1, {MARK_ARG: 1}, 0.7, prompt=context[:3], output=list(context[3:]))
+    logits = torch.zeros(2, VOCAB)
+    expected = GreenListProcessor(CONFIG, VOCAB, temperature=0.7, end_ids=reds)(
+        context, logits[0].numpy().copy()
+    )
+    marker.apply(logits)
+    assert torch.allclose(logits[0], torch.from_numpy(expected), atol=1e-6)
+    assert all(float(logits[0, t]) == pytest.approx(1.4) for t in reds)
+    assert all(float(logits[1, t]) == 0.0 for t in reds)

@@ -83,3 +83,20 @@ def test_no_context_leaves_scores_alone_and_says_so() -> None:
 def test_negative_temperature_is_an_error() -> None:
     with pytest.raises(ValueError, match="temperature"):
         GreenListProcessor(WatermarkConfig(), VOCAB, temperature=-1.0)
+
+
+def test_end_tokens_get_the_bias_whatever_their_colour() -> None:
+    """The mark must not keep the model from stopping: a red end-of-turn id is raised with
+    the green ones, and nothing else changes."""
+    plain = GreenListProcessor(WatermarkConfig(delta=2.0), VOCAB, temperature=1.0)
+    green = plain.green_list.mask([42])
+    red_ends = [int(t) for t in np.flatnonzero(~green)[:2]]
+    ends = GreenListProcessor(WatermarkConfig(delta=2.0), VOCAB, 1.0, end_ids=red_ends)
+    scores = np.zeros(VOCAB, dtype=np.single)
+    with_ends = _run(ends, [42], scores.copy())
+    without = _run(plain, [42], scores.copy())
+    assert with_ends[red_ends].tolist() == pytest.approx([2.0, 2.0])
+    assert without[red_ends].tolist() == [0.0, 0.0]
+    others = np.ones(VOCAB, dtype=bool)
+    others[red_ends] = False
+    np.testing.assert_array_equal(with_ends[others], without[others])
