@@ -158,9 +158,8 @@ class BatchMarker:
                 self.skipped += 1
                 continue
             green = self.mask(context, vocab_size)
-            ends = [t for t in row.end_ids if 0 <= t < vocab_size]
-            if ends:
-                green = torch.from_numpy(with_end_tokens(green.numpy(), ends))
+            if row.end_ids:
+                green = torch.from_numpy(with_end_tokens(green.numpy(), row.end_ids))
             logits[index].add_(green.to(logits.device), alpha=row.bias)
             self.marked += 1
         return logits

@@ -71,10 +71,13 @@ def with_end_tokens(green: npt.NDArray[np.bool_], end_ids: Sequence[int]) -> npt
     fall about 55-fold, and a small model then writes on to the token cap (on the course's
     dev questions the median answer went from about 30 tokens to about 140). Giving the end
     tokens the bias whatever their colour leaves when to stop to the model. The detector
-    never scores an end token (generation stops there), so detection is unchanged.
+    never scores an end token (generation stops there), so detection is unchanged. Ids
+    outside `green` (another vocabulary's) are ignored.
     """
-    if not len(end_ids):
+    ids = np.asarray(end_ids, dtype=np.intp)
+    ids = ids[(ids >= 0) & (ids < len(green))]
+    if not ids.size:
         return green
     favoured = green.copy()
-    favoured[np.asarray(end_ids, dtype=np.intp)] = True
+    favoured[ids] = True
     return favoured

@@ -40,7 +40,7 @@ class GreenListProcessor:
         self.vocab_size = vocab_size
         self.temperature = temperature
         self.bias = np.float32(config.delta * temperature if temperature > 0 else config.delta)
-        self.end_ids = sorted(i for i in end_ids if 0 <= i < vocab_size)
+        self.end_ids = sorted(end_ids)
         self.green_list = GreenList(
             config.key.get_secret_value(), config.gamma, config.context_width, vocab_size
         )

@@ -100,3 +100,10 @@ def test_end_tokens_get_the_bias_whatever_their_colour() -> None:
     others = np.ones(VOCAB, dtype=bool)
     others[red_ends] = False
     np.testing.assert_array_equal(with_ends[others], without[others])
+
+
+def test_end_ids_outside_the_vocabulary_are_ignored() -> None:
+    proc = GreenListProcessor(WatermarkConfig(), VOCAB, 1.0, end_ids=[-1, VOCAB, VOCAB + 7])
+    plain = GreenListProcessor(WatermarkConfig(), VOCAB, 1.0)
+    scores = np.zeros(VOCAB, dtype=np.single)
+    np.testing.assert_array_equal(_run(proc, [3], scores.copy()), _run(plain, [3], scores.copy()))
