@@ -125,8 +125,14 @@ def _printable(text: str) -> bool:
 
 def plausible(text: str) -> bool:
     """True when `text` reads as language: printable, at least two words, mostly
-    dictionary ones."""
-    return _printable(text) and len(_WORD.findall(text)) >= 2 and word_score(text) >= MIN_WORD_SCORE
+    dictionary ones, one of them three letters or more. Letters alone ("A a", the hex of
+    random bytes that a property test found) are noise, not a hidden message."""
+    return (
+        _printable(text)
+        and len(_WORD.findall(text)) >= 2
+        and word_score(text) >= MIN_WORD_SCORE
+        and _long_words(text) >= 1
+    )
 
 
 # -- blob decoders ----------------------------------------------------------------------

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from safety import InputGuard, SafetyPolicy
@@ -89,6 +89,7 @@ def test_plain_sentences_have_nothing_to_decode(sentence: str) -> None:
 
 @PROPERTY
 @given(st.binary(min_size=8, max_size=64))
+@example(b"     A a")  # hex of spaces and single letters: found by CI, read as two words
 def test_random_blobs_decode_to_nothing(data: bytes) -> None:
     text = (
         f"digest {data.hex()} token {base64.b64encode(data).decode()} "
