@@ -8,7 +8,6 @@ from typing import Literal
 import numpy as np
 import numpy.typing as npt
 from pydantic import BaseModel, Field
-from scipy import stats
 
 Decision = Literal["watermarked", "not watermarked", "too short to tell"]
 
@@ -77,6 +76,8 @@ def binomial_tail(green: int, scored: int, gamma: float) -> float:
     """Exact P(X >= green) for X ~ Binomial(scored, gamma); 1.0 when nothing was scored."""
     if scored <= 0 or green <= 0:
         return 1.0
+    from scipy import stats  # imported here: 0.7 s, and most commands never need it
+
     return min(1.0, max(0.0, float(stats.binom.sf(green - 1, scored, gamma))))
 
 
@@ -84,5 +85,7 @@ def binomial_tails(
     green: npt.NDArray[np.int64], scored: npt.NDArray[np.int64], gamma: float
 ) -> npt.NDArray[np.float64]:
     """`binomial_tail` element-wise, for many windows at once."""
+    from scipy import stats
+
     tails = np.asarray(stats.binom.sf(green - 1, scored, gamma), dtype=np.float64)
     return np.where((scored > 0) & (green > 0), np.clip(tails, 0.0, 1.0), 1.0)
