@@ -19,6 +19,7 @@ import time
 from safety.checks import Check, CheckResult
 from safety.deobfuscate import decoded_views
 from safety.errors import SafetyModelError
+from safety.injection import CATEGORY as INJECTION_CATEGORY
 from safety.injection import InjectionCheck
 from safety.pii import PiiCheck, redact_pii
 from safety.policy import SafetyPolicy
@@ -208,6 +209,19 @@ class InputGuard(_Guard):
         return self._run(text, self._passage_checks)
 
 
+def answer_policy(policy: SafetyPolicy) -> SafetyPolicy:
+    """`policy` as it applies to answers: `prompt-injection` is scored but never acted on.
+
+    An answer instructs nobody: what the assistant shows is read by a person, and the
+    conversation carries only the questions forward. Passages that carry injected
+    instructions are dropped before the model sees them (`check_passage`). Judged by the
+    injection class, a course's own warning quoted back ("should not be used for security
+    purposes ... see the secrets module", framed as a request) was withheld.
+    """
+    rule = policy.rule(INJECTION_CATEGORY).model_copy(update={"action": "allow"})
+    return policy.model_copy(update={"categories": {**policy.categories, INJECTION_CATEGORY: rule}})
+
+
 class OutputGuard(_Guard):
     """Checks generated answers for harmful content and redacts leaked personal data.
 
@@ -216,7 +230,7 @@ class OutputGuard(_Guard):
     """
 
     def __init__(self, policy: SafetyPolicy | None = None, encoder: Encoder | None = None) -> None:
-        policy = policy or SafetyPolicy()
+        policy = answer_policy(policy or SafetyPolicy())
         checks: list[Check] = [build_toxicity_check(policy, encoder, answers=True)]
         if policy.redact_pii:
             checks.append(PiiCheck())

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from safety import OutputGuard
+from safety import OutputGuard, SafetyPolicy
+from safety.guards import answer_policy
+from safety.policy import CategoryRule
 from safety.toxicity.embedded import ANSWER_FRAME, WINDOW_CHARS, answer_units
 
 # dev-split items of eval/data/output_guard/harmless_answers.jsonl that the sentence-level
@@ -52,3 +54,27 @@ def test_harmless_instructions_are_not_withheld(output_guard: OutputGuard, answe
 )
 def test_harmful_instructions_are_withheld(output_guard: OutputGuard, answer: str) -> None:
     assert not output_guard.check(answer).allowed
+
+
+SECURITY_WARNING = (
+    "Warning: The pseudo-random generators of this module should not be used for security "
+    "purposes. For security or cryptographic uses, see the secrets module. [1]"
+)
+"""A sentence of Python's `random` documentation (KB2, dev question py-a37), quoted as the
+answer: the injection class scored it 0.62 in the app's guard, and it was withheld."""
+
+
+def test_answers_are_scored_for_injection_but_never_refused_for_it() -> None:
+    policy = SafetyPolicy(categories={"prompt-injection": CategoryRule(threshold=0.3)})
+    answers = answer_policy(policy)
+    assert answers.rule("prompt-injection").action == "allow"
+    assert answers.rule("prompt-injection").threshold == 0.3
+    assert answers.rule("violence") == policy.rule("violence")
+    assert policy.rule("prompt-injection").action == "refuse"
+
+
+@pytest.mark.slow
+def test_a_documentation_warning_quoted_back_is_shown(output_guard: OutputGuard) -> None:
+    verdict = output_guard.check(SECURITY_WARNING)
+    assert verdict.allowed, verdict
+    assert "prompt-injection" in verdict.scores
