@@ -217,8 +217,12 @@ class GroundingChecker:
         self.threshold = threshold
         self.tuning = tuning
 
-    def support_matrix(self, sentences: Sequence[str], passages: Sequence[Passage]) -> np.ndarray:
-        """support[i, j] in 0..1: how well passage j supports sentence i."""
+    def support_matrix(
+        self, sentences: Sequence[str], passages: Sequence[Passage], max_novel: int | None = None
+    ) -> np.ndarray:
+        """support[i, j] in 0..1: how well passage j supports sentence i. With `max_novel`,
+        a sentence holding more content terms than that which passage j never uses is held
+        below the threshold for j, as one with a number j does not give is."""
         if not sentences or not passages:
             return np.zeros((len(sentences), len(passages)))
         evidence = [without_quotes(f"{p.section}. {p.text}") for p in passages]
@@ -235,11 +239,15 @@ class GroundingChecker:
             evidence_terms = set(terms(evidence[j]))
             evidence_numbers = numbers(evidence[j])
             for i, sentence in enumerate(sentences):
-                lexical = _lexical_support(set(terms(sentence)), evidence_terms)
+                sentence_terms = set(terms(sentence))
+                lexical = _lexical_support(sentence_terms, evidence_terms)
                 floor, weight = self.tuning.semantic_floor, self.tuning.lexical_weight
                 semantic_part = max(0.0, (float(semantic[i]) - floor) / (1 - floor))
                 score = weight * lexical + (1 - weight) * semantic_part
-                if numbers(sentence) - evidence_numbers:
+                novel = len(sentence_terms - evidence_terms)
+                if numbers(sentence) - evidence_numbers or (
+                    max_novel is not None and novel > max_novel
+                ):
                     score = min(score, self.threshold * 0.8)
                 support[i, j] = score
         return support
@@ -248,7 +256,7 @@ class GroundingChecker:
         """Split, score, and keep (mode "remove") or mark (mode "flag") each sentence."""
         fragments = split_sentences(strip_citation_marks(answer))
         sentences = [s for s in fragments if is_claim(s, self.tuning.min_claim_terms)]
-        support = self.support_matrix(sentences, passages)
+        support = self.support_matrix(sentences, passages, self.tuning.max_novel_terms)
         checks: list[SentenceCheck] = []
         citation_of: dict[int, int] = {}
         citation_scores: dict[int, float] = {}

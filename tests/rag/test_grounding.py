@@ -8,6 +8,7 @@ from rag.grounding import (
     widen_quote,
     with_results,
 )
+from rag.setting_groups import GroundingTuning
 from rag.text import split_sentences, without_quotes
 
 FIFA = Passage(
@@ -208,3 +209,30 @@ def test_a_sentence_under_the_name_asked_about_is_preferred() -> None:
         for c in plain.score_candidates("What does list.append(x) do?", [methods])
     }
     assert scores["Add an item to the end of the sequence here."] + 0.3 == pytest.approx(best.score)
+
+
+SEARCH_ORDER = Passage(
+    chunk_id="mro",
+    source="tutorial.html",
+    section="9.5.1. Multiple Inheritance",
+    text="Python searches the parent classes for an inherited attribute depth-first, "
+    "left to right, not searching the same class twice.",
+    start=0,
+    end=10,
+    dense_score=0.6,
+)
+RESTATED = "Python searches the parent classes for an inherited attribute depth-first."
+EMBELLISHED = "Python searches the parent classes for an inherited attribute by a nested query."
+
+
+def test_a_sentence_bringing_words_the_passage_never_uses_is_not_supported() -> None:
+    strict = GroundingChecker(
+        HashingEmbedder(), threshold=0.55, tuning=GroundingTuning(max_novel_terms=1)
+    )
+    loose = GroundingChecker(
+        HashingEmbedder(), threshold=0.55, tuning=GroundingTuning(max_novel_terms=None)
+    )
+    assert strict.check(RESTATED, [SEARCH_ORDER], "remove").sentences[0].supported
+    assert loose.check(EMBELLISHED, [SEARCH_ORDER], "remove").sentences[0].supported
+    embellished = strict.check(EMBELLISHED, [SEARCH_ORDER], "remove")
+    assert not embellished.sentences[0].supported and embellished.text == ""
