@@ -22,6 +22,7 @@ from pydantic import BaseModel, Field
 from rag.answer import Citation, Passage, SentenceCheck
 from rag.embeddings import Embedder
 from rag.keyword import terms
+from rag.overlap import distinctive_overlap, plain_overlap
 from rag.question_type import QuestionType, asks_for_code, classify, mentions
 from rag.sentence_form import (
     MAX_TERM_WORDS,
@@ -320,10 +321,13 @@ class GroundingChecker:
             )
         ]
 
-    def score_candidates(self, question: str, passages: Sequence[Passage]) -> list[Candidate]:
+    def score_candidates(
+        self, question: str, passages: Sequence[Passage], overlap: str | None = None
+    ) -> list[Candidate]:
         """Every sentence a quote may use, in passage order, scored against the question:
         `quote_similarity_weight` of the MiniLM cosine of "section: sentence" with the
-        question, the rest from the share of the question's terms it holds, plus
+        question, the rest from the share of the question's terms it holds (`overlap`,
+        default `tuning.quote_overlap`: see `rag.overlap`), plus
         `named_bonus` when it (or the line just before it, a signature such as
         "list.append(x)") names everything the question names ("json.loads()", not
         "json.load()", which embeddings hardly tell apart), plus `form_bonus` when it has
@@ -346,6 +350,11 @@ class GroundingChecker:
         vectors = self.embedder.embed([question, *context])
         similarity = vectors[1:] @ vectors[0]
         question_terms = set(terms(question))
+        candidate_terms = [set(terms(text)) for text in context]
+        distinctive = (overlap or self.tuning.quote_overlap) == "distinctive"
+        overlaps = (distinctive_overlap if distinctive else plain_overlap)(
+            question_terms, candidate_terms
+        )
         weight = self.tuning.quote_similarity_weight
         asked = classify(question)
         names = asked.entities
@@ -357,8 +366,7 @@ class GroundingChecker:
             glossary.update(((j, d), t) for d, t in defined_terms(passage.text).items())
         scored = []
         for k, (j, sentence) in enumerate(candidates):
-            overlap = _lexical_support(question_terms, set(terms(context[k])))
-            score = weight * float(similarity[k]) + (1 - weight) * overlap
+            score = weight * float(similarity[k]) + (1 - weight) * overlaps[k]
             previous = before.get((j, sentence), "")
             near = f"{'' if is_code(previous) else previous}\n{sentence}"
             if names and all(mentions(name, [near]) for name in names):

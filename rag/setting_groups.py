@@ -284,6 +284,16 @@ class GroundingTuning(Group):
         description="A quote candidate's score: this share of embedding similarity to the "
         "question, the rest from term overlap.",
     )
+    quote_overlap: Literal["share", "distinctive"] = Field(
+        "distinctive",
+        description="How a quote candidate's term overlap counts: 'share', every question "
+        "term alike; 'distinctive', half alike and half by how few candidate sentences hold "
+        "it (rag.overlap). Chosen on the dev splits, 2026-12-04, beside max_novel_terms 1: "
+        "answers with every key fact KB2 one more (py-a46, 'Are Python's sorts stable?'), "
+        "KB3 18 of 21 and course 32 of 36 unchanged, no decline changed; weights without "
+        "the flat half lost two course answers to the quote's minimum similarity. The "
+        "evidence check (rag.evidence) keeps the plain share it was tuned with.",
+    )
     quote_margin: float = Field(
         0.1, ge=0.0, description="Quote the best passage's sentences within this of its best."
     )

@@ -123,7 +123,7 @@ class AbstentionStep:
 
     def _judge(self, question: str, turn: Turn, rare_terms: bool = True) -> EvidenceVerdict:
         tuning = self.grounding.tuning
-        ranked = self.grounding.score_candidates(question, turn.usable)
+        ranked = self.grounding.score_candidates(question, turn.usable, overlap="share")
         common: frozenset[str] | None = None
         if not tuning.evidence_vocabulary and rare_terms and tuning.evidence_rare_terms:
             common = self.common_words() if self.common_words else None
