@@ -2,7 +2,11 @@
 
 Before the end-of-turn ids got the green bias, a red end token lost delta (4) against the
 green ones at every step and the model wrote on to the token cap. The same prompts and
-seeds are generated plain, marked without the end ids, and marked as the app marks.
+seeds are generated plain, marked without the end ids, and marked as the app marks. How
+much the end ids shorten an answer depends on the llama.cpp build (on one build four
+prompts came out token for token the same with and without them), so the test asks that
+they never lengthen one, and that marked answers end before the cap about as often and as
+soon as plain ones.
 """
 
 from __future__ import annotations
@@ -24,6 +28,10 @@ QUESTIONS = [
     "Name one metric used to evaluate a classifier.",
     "What does RAG stand for?",
     "In one sentence: why split data into train and test sets?",
+    "In one sentence: what is overfitting?",
+    "What does a confusion matrix show?",
+    "In one sentence: what is a content filter?",
+    "Name one way to detect data drift.",
 ]
 
 
@@ -59,6 +67,6 @@ def test_a_marked_answer_stops_about_where_a_plain_one_does() -> None:
     generator = LlamaCppGenerator(bundled_llm_path(), n_threads=1)
     assert generator.end_ids, "the bundled model's end-of-turn ids were not found"
     plain, held, app = (_lengths(generator, arm) for arm in ("plain", "held", "app"))
-    assert sum(app) < sum(held), (plain, held, app)
-    assert sum(length < CAP for length in app) >= 3, (plain, held, app)
+    assert sum(app) <= sum(held), (plain, held, app)
+    assert sum(length < CAP for length in app) >= len(QUESTIONS) - 3, (plain, held, app)
     assert statistics.median(app) <= 2 * statistics.median(plain) + 10, (plain, held, app)
