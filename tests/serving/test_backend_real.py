@@ -109,14 +109,24 @@ def test_an_answer_through_the_whole_pipeline_on_vllm_is_marked(vllm_bot: Assist
     assert len(turns) == 3
 
 
+MIN_TESTED = 4
+MAX_ROUNDS = 3
+
+
 def test_eight_answers_at_once_all_succeed_and_are_marked(vllm_bot: Assistant) -> None:
+    """Eight questions at once, again (at most MAX_ROUNDS rounds) until MIN_TESTED answers
+    are long enough to test: how long a sampled answer runs is chance, the mark is not."""
     assert vllm_bot.generator.concurrency == 32
-    with ThreadPoolExecutor(8) as pool:
-        answers = list(pool.map(vllm_bot.ask, QUESTIONS))
-    assert all(answer.text for answer in answers)
-    scores = [generated_z(vllm_bot, answer) for answer in answers]
+    scores: list[tuple[float, int]] = []
+    for _ in range(MAX_ROUNDS):
+        with ThreadPoolExecutor(8) as pool:
+            answers = list(pool.map(vllm_bot.ask, QUESTIONS))
+        assert all(answer.text for answer in answers)
+        scores += [generated_z(vllm_bot, answer) for answer in answers]
+        if sum(scored >= TESTABLE for _, scored in scores) >= MIN_TESTED:
+            break
     long = [(z, scored) for z, scored in scores if scored >= TESTABLE]
-    assert len(long) >= 4, scores
+    assert len(long) >= MIN_TESTED, scores
     assert all(z >= 4 for z, _ in long), scores
 
 
