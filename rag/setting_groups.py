@@ -391,6 +391,10 @@ class GroundingTuning(Group):
     )
 
 
+DEFAULT_TUNING = GroundingTuning()
+"""The tuning as shipped, for helpers called without settings."""
+
+
 class AnswerSettings(Group):
     """Prompting, grounding and composing the answer (`[answer]`)."""
 

@@ -2,12 +2,8 @@ import pytest
 
 from rag.answer import Passage
 from rag.embeddings import HashingEmbedder
-from rag.grounding import (
-    GroundingChecker,
-    mentioned_only_as_example,
-    widen_quote,
-    with_results,
-)
+from rag.grounding import GroundingChecker, mentioned_only_as_example
+from rag.quote_text import widen_quote, with_results
 from rag.setting_groups import GroundingTuning
 from rag.text import split_sentences, without_quotes
 
