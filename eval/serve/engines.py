@@ -19,7 +19,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from eval.stress.bench import _free_port, stop_process
+from eval.stress.bench import stop_process
+from rag.ports import free_port
 
 ENGINE_START_TIMEOUT_S = 1200.0
 """vLLM's first start on 2 cores compiles the model: minutes."""
@@ -61,7 +62,7 @@ def running_engine(
     if url is not None:
         yield url.rstrip("/")
         return
-    port = _free_port()
+    port = free_port()
     folder = shlex.quote(str(Path(sys.executable).parent))
     command = ENGINE_COMMAND.format(bin=folder, replicas=replicas, port=port)
     log = logs / f"engine-{replicas}.log"
@@ -92,7 +93,7 @@ def scripted_engine(logs: Path, word_delay_s: float = 0.02) -> Iterator[str]:
     Raises:
         EngineError: it did not start.
     """
-    port = _free_port()
+    port = free_port()
     log = logs / "engine-scripted.log"
     logs.mkdir(parents=True, exist_ok=True)
     command = [

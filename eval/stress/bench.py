@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import math
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -25,6 +24,8 @@ from pathlib import Path
 
 import click
 from pydantic import BaseModel
+
+from rag.ports import free_port
 
 QUESTIONS = [
     "What is data drift?",
@@ -64,12 +65,6 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[rank - 1]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def _wait_for_http(url: str, timeout: float, server: subprocess.Popen[bytes] | None) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -99,7 +94,7 @@ def served_app(
 ) -> Iterator[str]:
     """Start `coursebot chat` on a free port in a child process, with `settings_env` on top
     of this environment (`COURSEBOT_LLM__BACKEND=vllm`, ...); yields its URL."""
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         **(settings_env or {}),

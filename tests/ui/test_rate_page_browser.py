@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,6 +11,7 @@ import pytest
 
 from eval.rating.models import NewItem
 from eval.rating.store import RatingStore
+from rag.ports import free_port
 from rag.settings import Settings
 from tests.browser import launch_chromium
 from ui.rate_page import RateHandlers, build_rate_app
@@ -76,12 +76,6 @@ def test_handlers_show_errors_and_never_reveal_configurations() -> None:
         seen.append(shown)
     assert "All done" in shown[0]
     assert "secret-config" not in " ".join(str(x) for x in seen)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture

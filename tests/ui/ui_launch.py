@@ -2,15 +2,8 @@
 
 from __future__ import annotations
 
-import socket
-
+from rag.ports import free_port
 from ui.holder import AssistantHolder
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def serve(holder: AssistantHolder, **overrides: object) -> tuple[object, str]:

@@ -15,17 +15,17 @@ import contextlib
 import ctypes
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 
+from rag.ports import free_port, free_ports
 from safety.watermark.config import WatermarkConfig
 from safety.watermark.server_env import server_environment
 from ui.engine.dtype import EngineDtype, engine_dtype
@@ -56,13 +56,6 @@ def require_vllm_python(python: Path | None = None) -> Path:
             "it once, about 3 minutes), or pass --vllm-python with a Python that has vllm."
         )
     return python
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass
@@ -248,6 +241,47 @@ def router_command(python: Path, workers: Sequence[str], port: int, metrics_port
 
 
 ROUTER_ATTEMPTS = 3
+REPLICA_ATTEMPTS = 3
+PORT_TAKEN = b"Address already in use"
+
+
+def port_was_taken(log: Path, written_before: int) -> bool:
+    """Whether the part of `log` written after `written_before` bytes says its server
+    could not bind its port."""
+    try:
+        return PORT_TAKEN in log.read_bytes()[written_before:]
+    except OSError:
+        return False
+
+
+def log_size(log: Path) -> int:
+    return log.stat().st_size if log.exists() else 0
+
+
+def healthy_on_free_port(
+    start: Callable[[int], Server], log: Path, timeout_s: float, port: int | None, attempts: int
+) -> Server:
+    """`start(port)` (or on a free port) until the server is healthy.
+
+    A free port is chosen just before the server starts, and chosen again, up to
+    `attempts` times, if it was taken in between (vLLM engines open ephemeral sockets of
+    their own while they start, from the same range); a port someone asked for that is
+    taken is an error at once.
+    """
+    tries = 1 if port is not None else attempts
+    for attempt in range(1, tries + 1):
+        written_before = log_size(log)
+        server = start(port if port is not None else free_port())
+        try:
+            server.wait_healthy(timeout_s)
+            return server
+        except EngineError:
+            server.stop()
+            if attempt == tries or not port_was_taken(log, written_before):
+                raise
+    raise AssertionError("unreachable: the last attempt returns or raises")
+
+
 """Starts of the router on fresh free ports before giving up, when no port was asked for."""
 
 
@@ -259,32 +293,14 @@ def start_router(
     port: int | None = None,
     timeout_s: float = 120.0,
 ) -> Server:
-    """vllm-router in front of `workers`, healthy; on `port`, or on a free one.
+    """vllm-router in front of `workers`, healthy; on `port`, or on a free one chosen
+    again if it was taken before the router bound it (`healthy_on_free_port`)."""
 
-    A free port is chosen just before the router starts, and chosen again if it was taken
-    in between (the replicas' engines open ephemeral sockets of their own while they start,
-    from the same range): a port someone asked for that is taken is an error at once.
-    """
-    attempts = 1 if port is not None else ROUTER_ATTEMPTS
-    for attempt in range(1, attempts + 1):
-        front = port if port is not None else free_port()
-        written_before = log.stat().st_size if log.exists() else 0
-        router = Server(
-            "vllm-router",
-            router_command(python, workers, front, metrics_port=free_port()),
-            env,
-            log,
-            front,
-        )
-        try:
-            router.wait_healthy(timeout_s)
-            return router
-        except EngineError:
-            router.stop()
-            this_attempt = log.read_bytes()[written_before:]
-            if attempt == attempts or b"Address already in use" not in this_attempt:
-                raise
-    raise AssertionError("unreachable: the last attempt returns or raises")
+    def router_on(front: int) -> Server:
+        command = router_command(python, workers, front, metrics_port=free_port())
+        return Server("vllm-router", command, env, log, front)
+
+    return healthy_on_free_port(router_on, log, timeout_s, port, ROUTER_ATTEMPTS)
 
 
 class EngineStack:
@@ -319,26 +335,43 @@ class EngineStack:
         return front.url
 
     def start(self) -> None:
-        """Start every replica at once, wait for each to be healthy, then the router."""
+        """Start every replica at once, wait for each to be healthy, then the router.
+
+        A replica on a port chosen here that another process took before it bound it is
+        started again on another (up to REPLICA_ATTEMPTS in all); one on a port asked for
+        is an error.
+        """
         options = self.options
         env = options.environment()
-        if self.count == 1:
-            ports = [self.port if self.port is not None else free_port()]
-        else:
-            ports = self.replica_ports or [free_port() for _ in range(self.count)]
+        single = [self.port] if self.port is not None else None
+        asked = single if self.count == 1 else self.replica_ports
+        ports = list(asked) if asked else free_ports(self.count)
+
+        def replica_on(number: int) -> Callable[[int], Server]:
+            log = options.log_dir / f"vllm-{number}.log"
+            return lambda port: Server(
+                f"vLLM replica {number}", replica_command(options, port), env, log, port
+            )
+
         try:
+            written_before = []
             for number, port in enumerate(ports, start=1):
-                self.replicas.append(
-                    Server(
-                        f"vLLM replica {number}",
-                        replica_command(options, port),
-                        env,
-                        options.log_dir / f"vllm-{number}.log",
-                        port,
+                written_before.append(log_size(options.log_dir / f"vllm-{number}.log"))
+                self.replicas.append(replica_on(number)(port))
+            for index, replica in enumerate(self.replicas):
+                try:
+                    replica.wait_healthy(options.startup_timeout_s)
+                except EngineError:
+                    replica.stop()
+                    if asked or not port_was_taken(replica.log, written_before[index]):
+                        raise
+                    self.replicas[index] = healthy_on_free_port(
+                        replica_on(index + 1),
+                        replica.log,
+                        options.startup_timeout_s,
+                        None,
+                        REPLICA_ATTEMPTS - 1,
                     )
-                )
-            for replica in self.replicas:
-                replica.wait_healthy(options.startup_timeout_s)
             if self.count > 1:
                 self.router = start_router(
                     options.python,
