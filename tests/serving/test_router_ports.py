@@ -22,7 +22,8 @@ import pytest
 
 import ui.engine.replicas as replicas
 from ui.engine.errors import EngineError
-from ui.engine.replicas import Server, free_port, router_command, start_router
+from ui.engine.processes import Server
+from ui.engine.replicas import free_port, router_command, start_router
 
 
 class _HealthyWorker(http.server.BaseHTTPRequestHandler):
