@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Sequence
+from typing import Literal
 
 import numpy as np
 from pydantic import BaseModel, Field
@@ -240,7 +241,10 @@ class GroundingChecker:
         ]
 
     def score_candidates(
-        self, question: str, passages: Sequence[Passage], overlap: str | None = None
+        self,
+        question: str,
+        passages: Sequence[Passage],
+        overlap: Literal["share", "distinctive"] | None = None,
     ) -> list[Candidate]:
         """Every sentence a quote may use, in passage order, scored against the question:
         `quote_similarity_weight` of the MiniLM cosine of "section: sentence" with the

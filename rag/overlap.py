@@ -46,7 +46,8 @@ def distinctive_weights(
     question_terms: set[str], candidates: Sequence[set[str]]
 ) -> dict[str, float]:
     """The weight of each question term some candidate holds: log(1 + N / (1 + n)) for N
-    candidates, n of them holding it, scaled as `scaled_weights` does."""
+    candidates, n of them holding it, scaled as `scaled_weights` does, then averaged
+    with 1 (half of each weight flat; the sum is unchanged)."""
     holding = Counter(t for held in candidates for t in held & question_terms)
     size = len(candidates)
     scaled = scaled_weights(
