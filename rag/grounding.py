@@ -152,20 +152,21 @@ class GroundingChecker:
         sentence_vectors, flat_vectors = vectors[: len(sentences)], vectors[len(sentences) :]
         similarity = sentence_vectors @ flat_vectors.T
         support = np.zeros((len(sentences), len(passages)))
+        sentence_terms = [set(terms(sentence)) for sentence in sentences]
+        sentence_numbers = [numbers(sentence) for sentence in sentences]
+        floor, weight = self.tuning.semantic_floor, self.tuning.lexical_weight
         offset = 0
         for j, group in enumerate(groups):
             semantic = similarity[:, offset : offset + len(group)].max(axis=1)
             offset += len(group)
             evidence_terms = set(terms(evidence[j]))
             evidence_numbers = numbers(evidence[j])
-            for i, sentence in enumerate(sentences):
-                sentence_terms = set(terms(sentence))
-                lexical = _lexical_support(sentence_terms, evidence_terms)
-                floor, weight = self.tuning.semantic_floor, self.tuning.lexical_weight
+            for i, held in enumerate(sentence_terms):
+                lexical = _lexical_support(held, evidence_terms)
                 semantic_part = max(0.0, (float(semantic[i]) - floor) / (1 - floor))
                 score = weight * lexical + (1 - weight) * semantic_part
-                novel = len(sentence_terms - evidence_terms)
-                if numbers(sentence) - evidence_numbers or (
+                novel = len(held - evidence_terms)
+                if sentence_numbers[i] - evidence_numbers or (
                     max_novel is not None and novel > max_novel
                 ):
                     score = min(score, self.threshold * 0.8)

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 
 def plain_overlap(question_terms: set[str], candidates: Sequence[set[str]]) -> list[float]:
@@ -31,42 +31,23 @@ def plain_overlap(question_terms: set[str], candidates: Sequence[set[str]]) -> l
     return [len(question_terms & held) / len(question_terms) for held in candidates]
 
 
-def scaled_weights(
-    question_terms: set[str], candidates: Sequence[set[str]], weight: Callable[[str], float]
-) -> dict[str, float]:
-    """`weight` of each question term some candidate holds, scaled to sum to the number
-    of such terms (so a candidate holding them all scores the plain share)."""
-    held = set().union(*candidates) & question_terms if candidates else set()
-    raw = {t: max(0.0, weight(t)) for t in held}
-    total = sum(raw.values())
-    return {t: w * len(raw) / total for t, w in raw.items()} if total > 0 else {}
-
-
 def distinctive_weights(
     question_terms: set[str], candidates: Sequence[set[str]]
 ) -> dict[str, float]:
     """The weight of each question term some candidate holds: log(1 + N / (1 + n)) for N
-    candidates, n of them holding it, scaled as `scaled_weights` does, then averaged
-    with 1 (half of each weight flat; the sum is unchanged)."""
+    candidates, n of them holding it, scaled to sum to the number of such terms (so a
+    candidate holding them all scores the plain share), then averaged with 1 (half of
+    each weight flat; the sum is unchanged)."""
     holding = Counter(t for held in candidates for t in held & question_terms)
-    size = len(candidates)
-    scaled = scaled_weights(
-        question_terms, candidates, lambda t: math.log(1 + size / (1 + holding[t]))
-    )
-    return {t: (1.0 + w) / 2.0 for t, w in scaled.items()}
-
-
-def weighted_overlap(
-    question_terms: set[str], candidates: Sequence[set[str]], weights: dict[str, float]
-) -> list[float]:
-    """Each candidate's share of the question, its terms counted by `weights`."""
-    if not question_terms:
-        return [0.0] * len(candidates)
-    size = len(question_terms)
-    return [sum(w for t, w in weights.items() if t in held) / size for held in candidates]
+    raw = {t: math.log(1 + len(candidates) / (1 + n)) for t, n in holding.items()}
+    scale = len(raw) / sum(raw.values()) if raw else 0.0
+    return {t: (1.0 + w * scale) / 2.0 for t, w in raw.items()}
 
 
 def distinctive_overlap(question_terms: set[str], candidates: Sequence[set[str]]) -> list[float]:
     """Each candidate's share of the question, its terms weighted by `distinctive_weights`."""
+    if not question_terms:
+        return [0.0] * len(candidates)
     weights = distinctive_weights(question_terms, candidates)
-    return weighted_overlap(question_terms, candidates, weights)
+    size = len(question_terms)
+    return [sum(w for t, w in weights.items() if t in held) / size for held in candidates]

@@ -239,16 +239,22 @@ class EngineStack:
         asked = single if self.count == 1 else self.replica_ports
         ports = list(asked) if asked else free_ports(self.count)
 
+        def replica_log(number: int) -> Path:
+            return options.log_dir / f"vllm-{number}.log"
+
         def replica_on(number: int) -> Callable[[int], Server]:
-            log = options.log_dir / f"vllm-{number}.log"
             return lambda port: Server(
-                f"vLLM replica {number}", replica_command(options, port), env, log, port
+                f"vLLM replica {number}",
+                replica_command(options, port),
+                env,
+                replica_log(number),
+                port,
             )
 
         try:
             written_before = []
             for number, port in enumerate(ports, start=1):
-                written_before.append(log_size(options.log_dir / f"vllm-{number}.log"))
+                written_before.append(log_size(replica_log(number)))
                 self.replicas.append(replica_on(number)(port))
             for index, replica in enumerate(self.replicas):
                 try:
